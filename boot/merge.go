@@ -1,0 +1,33 @@
+package boot
+
+import "strconv"
+
+// Merge combines the menus of several sources, in the order given (the
+// owner's source order). Entries keep their order; an entry whose ID is
+// already taken gets a "#2", "#3", … suffix so IDs stay unique. The default
+// is the first menu's that has one, and so is the timeout.
+func Merge(menus ...Menu) Menu {
+	out := Menu{Default: -1}
+	seen := map[string]int{}
+	for _, m := range menus {
+		base := len(out.Entries)
+		for _, e := range m.Entries {
+			seen[e.ID]++
+			if n := seen[e.ID]; n > 1 {
+				e.ID += "#" + strconv.Itoa(n)
+			}
+			out.Entries = append(out.Entries, e)
+		}
+		if out.Default < 0 && m.Default >= 0 && m.Default < len(m.Entries) {
+			out.Default = base + m.Default
+		}
+		if !out.TimeoutSet && m.TimeoutSet {
+			out.Timeout, out.TimeoutSet = m.Timeout, true
+		}
+		out.Diagnostics = append(out.Diagnostics, m.Diagnostics...)
+	}
+	if out.Default < 0 && len(out.Entries) > 0 {
+		out.Default = 0
+	}
+	return out
+}

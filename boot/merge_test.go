@@ -1,0 +1,47 @@
+package boot
+
+import (
+	"testing"
+	"time"
+)
+
+func TestMerge(t *testing.T) {
+	grub := Menu{Entries: []Entry{{ID: "a"}, {ID: "b"}}, Default: -1}
+	bls := Menu{Entries: []Entry{{ID: "a"}, {ID: "c"}}, Default: 1, Timeout: 3 * time.Second, TimeoutSet: true,
+		Diagnostics: []Diagnostic{{Message: "x"}}}
+	m := Merge(grub, bls)
+	var ids []string
+	for _, e := range m.Entries {
+		ids = append(ids, e.ID)
+	}
+	if got, want := ids, []string{"a", "b", "a#2", "c"}; !equal(got, want) {
+		t.Errorf("ids = %v, want %v", got, want)
+	}
+	if m.Default != 3 {
+		t.Errorf("default = %d, want 3", m.Default)
+	}
+	if !m.TimeoutSet || m.Timeout != 3*time.Second {
+		t.Errorf("timeout = %v/%v", m.Timeout, m.TimeoutSet)
+	}
+	if len(m.Diagnostics) != 1 {
+		t.Errorf("diagnostics = %v", m.Diagnostics)
+	}
+	if d := Merge(Menu{Entries: []Entry{{ID: "z"}}, Default: -1}); d.Default != 0 {
+		t.Errorf("no default anywhere: default = %d, want 0", d.Default)
+	}
+	if d := Merge(); d.Default != -1 || d.DefaultEntry() != nil {
+		t.Errorf("empty merge: default = %d", d.Default)
+	}
+}
+
+func equal(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
