@@ -1,0 +1,235 @@
+// Package images builds what people boot leapboot from: a newc cpio
+// initramfs holding /init (the leapboot binary), the few directories and
+// device nodes an initramfs needs, kernel modules with their dependencies,
+// and extra files. The archive is written through u-root's pkg/cpio and
+// compressed with klauspost/compress (gzip, zstd) or ulikunitz/xz; two builds
+// of the same inputs are byte-identical.
+package images
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/zstd"
+	"github.com/u-root/u-root/pkg/cpio"
+	"github.com/ulikunitz/xz"
+
+	"github.com/leapboot/leapboot/boot/kmod"
+)
+
+// Compression is how the cpio archive is compressed.
+type Compression string
+
+// The compressions the Linux kernel can unpack an initramfs from.
+const (
+	None Compression = "none"
+	Gzip Compression = "gzip"
+	XZ   Compression = "xz"
+	Zstd Compression = "zstd"
+)
+
+// ParseCompression checks a --compress value.
+func ParseCompression(s string) (Compression, error) {
+	switch c := Compression(s); c {
+	case None, Gzip, XZ, Zstd:
+		return c, nil
+	}
+	return "", fmt.Errorf("images: unknown compression %q (want none, gzip, xz or zstd)", s)
+}
+
+// ModulesOrderFile lists, one per line, the module files /init loads in order.
+const ModulesOrderFile = "/lib/modules/leapboot.order"
+
+type options struct {
+	binary      string
+	compression Compression
+	modulesDir  string
+	modules     []string
+	files       map[string]string // archive path -> host path
+	contents    map[string][]byte
+}
+
+// Option configures Build.
+type Option func(*options)
+
+// WithInit sets the host path of the leapboot binary that becomes /init.
+func WithInit(binary string) Option { return func(o *options) { o.binary = binary } }
+
+// WithCompression sets the compression (default gzip).
+func WithCompression(c Compression) Option { return func(o *options) { o.compression = c } }
+
+// WithModules adds the named modules (names or aliases) and everything they
+// depend on from the modules tree dir (lib/modules/VERSION, with depmod's
+// files in it). The tree's version is kept, so the kernel finds them.
+func WithModules(dir string, names ...string) Option {
+	return func(o *options) { o.modulesDir, o.modules = dir, append(o.modules, names...) }
+}
+
+// WithFile adds the host file src at archive path dst.
+func WithFile(dst, src string) Option {
+	return func(o *options) { o.files[dst] = src }
+}
+
+// WithContents adds a file with the given bytes at archive path dst.
+func WithContents(dst string, b []byte) Option {
+	return func(o *options) { o.contents[dst] = b }
+}
+
+// Report says what went into an image and how big each part is.
+type Report struct {
+	Binary       int64 // uncompressed bytes
+	Modules      int64
+	Other        int64
+	ModuleNames  []string
+	Uncompressed int64
+	Compressed   int64
+}
+
+// Build writes the initramfs to w.
+func Build(w io.Writer, opts ...Option) (Report, error) {
+	o := options{compression: Gzip, files: map[string]string{}, contents: map[string][]byte{}}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	var rep Report
+	recs := []cpio.Record{
+		cpio.Directory("dev", 0o755),
+		cpio.CharDev("dev/console", 0o600, 5, 1),
+		cpio.CharDev("dev/null", 0o666, 1, 3),
+		cpio.Directory("etc", 0o755),
+		cpio.Directory("lib", 0o755),
+		cpio.Directory("lib/modules", 0o755),
+		cpio.Directory("mnt", 0o755),
+		cpio.Directory("proc", 0o555),
+		cpio.Directory("run", 0o755),
+		cpio.Directory("sys", 0o555),
+		cpio.Directory("tmp", 0o1777),
+	}
+	if o.binary == "" {
+		return rep, fmt.Errorf("images: no init binary given")
+	}
+	b, err := os.ReadFile(o.binary)
+	if err != nil {
+		return rep, fmt.Errorf("images: %w", err)
+	}
+	rep.Binary = int64(len(b))
+	recs = append(recs, cpio.StaticRecord(b, cpio.Info{Name: "init", Mode: cpio.S_IFREG | 0o755}))
+
+	if len(o.modules) > 0 {
+		mrecs, names, size, err := moduleRecords(o.modulesDir, o.modules)
+		if err != nil {
+			return rep, err
+		}
+		recs = append(recs, mrecs...)
+		rep.Modules, rep.ModuleNames = size, names
+	}
+	for dst, src := range o.files {
+		b, err := os.ReadFile(src)
+		if err != nil {
+			return rep, fmt.Errorf("images: %w", err)
+		}
+		o.contents[dst] = b
+	}
+	for dst, b := range o.contents {
+		st := os.FileMode(0o644)
+		if fi, err := os.Stat(o.files[dst]); err == nil && o.files[dst] != "" {
+			st = fi.Mode().Perm()
+		}
+		recs = append(recs, cpio.StaticRecord(b, cpio.Info{Name: strings.TrimPrefix(path.Clean("/"+dst), "/"), Mode: cpio.S_IFREG | uint64(st)}))
+		rep.Other += int64(len(b))
+	}
+	sort.SliceStable(recs, func(i, j int) bool { return recs[i].Name < recs[j].Name })
+
+	var raw bytes.Buffer
+	cw := cpio.Newc.Writer(&raw)
+	for i := range recs {
+		recs[i] = cpio.MakeReproducible(recs[i])
+	}
+	if err := cpio.WriteRecordsAndDirs(cw, recs); err != nil {
+		return rep, fmt.Errorf("images: cpio: %w", err)
+	}
+	if err := cpio.WriteTrailer(cw); err != nil {
+		return rep, fmt.Errorf("images: cpio: %w", err)
+	}
+	rep.Uncompressed = int64(raw.Len())
+	cw2 := &countWriter{w: w}
+	if err := compress(cw2, raw.Bytes(), o.compression); err != nil {
+		return rep, err
+	}
+	rep.Compressed = cw2.n
+	return rep, nil
+}
+
+func moduleRecords(dir string, names []string) ([]cpio.Record, []string, int64, error) {
+	ix, err := kmod.ReadIndex(os.DirFS(dir))
+	if err != nil {
+		return nil, nil, 0, fmt.Errorf("images: modules %s: %w", dir, err)
+	}
+	order, err := ix.Resolve(names)
+	if err != nil {
+		return nil, nil, 0, fmt.Errorf("images: modules %s: %w", dir, err)
+	}
+	base := path.Join("lib/modules", path.Base(dir))
+	var recs []cpio.Record
+	var list strings.Builder
+	var size int64
+	for _, n := range order {
+		rel := ix.Path[n]
+		b, err := os.ReadFile(path.Join(dir, rel))
+		if err != nil {
+			return nil, nil, 0, fmt.Errorf("images: %w", err)
+		}
+		size += int64(len(b))
+		recs = append(recs, cpio.StaticRecord(b, cpio.Info{Name: path.Join(base, rel), Mode: cpio.S_IFREG | 0o644}))
+		fmt.Fprintf(&list, "/%s\n", path.Join(base, rel))
+	}
+	recs = append(recs, cpio.StaticRecord([]byte(list.String()), cpio.Info{Name: strings.TrimPrefix(ModulesOrderFile, "/"), Mode: cpio.S_IFREG | 0o644}))
+	return recs, order, size, nil
+}
+
+func compress(w io.Writer, b []byte, c Compression) error {
+	var zw io.WriteCloser
+	var err error
+	switch c {
+	case None:
+		_, err = w.Write(b)
+		return err
+	case Gzip:
+		zw, err = gzip.NewWriterLevel(w, gzip.BestCompression)
+	case XZ:
+		// The kernel's xz decoder knows CRC32 and no other check.
+		zw, err = xz.WriterConfig{CheckSum: xz.CRC32, DictCap: 1 << 20}.NewWriter(w)
+	case Zstd:
+		zw, err = zstd.NewWriter(w, zstd.WithEncoderLevel(zstd.SpeedBestCompression),
+			zstd.WithEncoderConcurrency(1), zstd.WithWindowSize(1<<20))
+	default:
+		return fmt.Errorf("images: unknown compression %q", c)
+	}
+	if err != nil {
+		return fmt.Errorf("images: %s: %w", c, err)
+	}
+	if _, err := zw.Write(b); err != nil {
+		return fmt.Errorf("images: %s: %w", c, err)
+	}
+	if err := zw.Close(); err != nil {
+		return fmt.Errorf("images: %s: %w", c, err)
+	}
+	return nil
+}
+
+type countWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}

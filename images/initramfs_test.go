@@ -1,0 +1,111 @@
+package images
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/zstd"
+	"github.com/u-root/u-root/pkg/cpio"
+	"github.com/ulikunitz/xz"
+)
+
+func fakeTree(t *testing.T) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "6.1.0-99-amd64")
+	for name, data := range map[string]string{
+		"modules.dep":                     "kernel/fs/ext4/ext4.ko: kernel/fs/jbd2/jbd2.ko\nkernel/fs/jbd2/jbd2.ko:\nkernel/crypto/crc32c_generic.ko:\n",
+		"modules.softdep":                 "softdep ext4 pre: crc32c\n",
+		"modules.alias":                   "alias crc32c crc32c_generic\n",
+		"kernel/fs/ext4/ext4.ko":          "EXT4",
+		"kernel/fs/jbd2/jbd2.ko":          "JBD2",
+		"kernel/crypto/crc32c_generic.ko": "CRC",
+	} {
+		p := filepath.Join(dir, name)
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func decompress(t *testing.T, c Compression, b []byte) []byte {
+	t.Helper()
+	var r io.Reader
+	var err error
+	switch c {
+	case None:
+		return b
+	case Gzip:
+		r, err = gzip.NewReader(bytes.NewReader(b))
+	case XZ:
+		r, err = xz.NewReader(bytes.NewReader(b))
+	case Zstd:
+		var d *zstd.Decoder
+		d, err = zstd.NewReader(bytes.NewReader(b))
+		r = d
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := io.ReadAll(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func TestBuild(t *testing.T) {
+	tree := fakeTree(t)
+	bin := filepath.Join(t.TempDir(), "leapboot")
+	os.WriteFile(bin, []byte("\x7fELF fake"), 0o755)
+	for _, c := range []Compression{None, Gzip, XZ, Zstd} {
+		t.Run(string(c), func(t *testing.T) {
+			var a, b bytes.Buffer
+			opts := []Option{WithInit(bin), WithCompression(c), WithModules(tree, "ext4"), WithContents("etc/leapboot.toml", []byte("x"))}
+			rep, err := Build(&a, opts...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := Build(&b, opts...); err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(a.Bytes(), b.Bytes()) {
+				t.Fatal("two builds differ")
+			}
+			if rep.Compressed != int64(a.Len()) || strings.Join(rep.ModuleNames, " ") != "crc32c_generic jbd2 ext4" {
+				t.Errorf("report = %+v", rep)
+			}
+			recs, err := cpio.ReadAllRecords(cpio.Newc.Reader(bytes.NewReader(decompress(t, c, a.Bytes()))))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[string]string{}
+			for _, r := range recs {
+				data, _ := io.ReadAll(io.NewSectionReader(r.ReaderAt, 0, int64(r.FileSize)))
+				got[r.Name] = string(data)
+			}
+			want := map[string]string{
+				"init":                       "\x7fELF fake",
+				"etc/leapboot.toml":          "x",
+				"lib/modules/leapboot.order": "/lib/modules/6.1.0-99-amd64/kernel/crypto/crc32c_generic.ko\n/lib/modules/6.1.0-99-amd64/kernel/fs/jbd2/jbd2.ko\n/lib/modules/6.1.0-99-amd64/kernel/fs/ext4/ext4.ko\n",
+				"lib/modules/6.1.0-99-amd64/kernel/fs/ext4/ext4.ko": "EXT4",
+			}
+			for k, v := range want {
+				if got[k] != v {
+					t.Errorf("%s = %q, want %q", k, got[k], v)
+				}
+			}
+			for _, d := range []string{"dev/console", "proc", "sys", "tmp", "run"} {
+				if _, ok := got[d]; !ok {
+					t.Errorf("archive lacks %s", d)
+				}
+			}
+		})
+	}
+}
