@@ -1,0 +1,231 @@
+package bls
+
+import (
+	"context"
+	"fmt"
+	"math/rand"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/leapboot/leapboot/boot"
+)
+
+// The differential tests below compare Parse with systemd's own reader,
+// `bootctl list` (Debian package systemd-boot; systemd-analyze comes with
+// its dependency systemd). They need root (for a private mount namespace
+// with a bind mount, since bootctl insists on a mount point) and FAIL when
+// the tools are missing, so that CI installs them.
+
+func needTool(t *testing.T, name string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		t.Fatalf("%s not found: this differential test needs it; install the Debian packages systemd-boot and systemd (apt-get install --no-install-recommends systemd-boot)", name)
+	}
+	return p
+}
+
+// bootctlList runs `bootctl list` on esp and returns the entry IDs in
+// order and the index of the one marked "(default)" (-1 if none).
+func bootctlList(t *testing.T, esp string) (ids []string, def int, out string) {
+	t.Helper()
+	needTool(t, "bootctl")
+	needTool(t, "unshare")
+	script := `mount --bind "$1" "$1" && SYSTEMD_RELAX_ESP_CHECKS=1 exec bootctl --esp-path="$1" --boot-path="$1" --no-variables --no-pager list`
+	cmd := exec.Command("unshare", "-m", "sh", "-c", script, "sh", esp)
+	b, err := cmd.CombinedOutput()
+	out = string(b)
+	if err != nil {
+		t.Fatalf("bootctl list failed (it needs root for unshare -m): %v\n%s", err, out)
+	}
+	def = -1
+	for _, line := range strings.Split(out, "\n") {
+		k, v, ok := strings.Cut(strings.TrimSpace(line), ":")
+		if !ok {
+			continue
+		}
+		v = strings.TrimSpace(v)
+		switch k {
+		case "title":
+			if strings.Contains(v, "(default)") {
+				def = len(ids)
+			}
+		case "id":
+			ids = append(ids, v)
+		}
+	}
+	return ids, def, out
+}
+
+// genEntry is one generated entry file.
+type genEntry struct {
+	file                               string
+	title, version, sortKey, machineID string
+}
+
+// genEntries makes a deterministic set of tricky entries: versions with
+// ~, ^, -, letters and leading zeros, sort keys, machine ids, boot counters
+// (good, bad, without a done count), shared titles.
+func genEntries() []genEntry {
+	vers := []string{"6.1.0", "6.1.0-rc1", "6.1.0~rc1", "6.1", "6.10", "6.9", "6.1^git1", "6.1.a", "6.1a",
+		"007", "7", "1.0-2.fc33", "1.0-10.fc33", "", "2023.10", "2023.9.1", "5_6", "5.6", "a", "A", "1-2-3"}
+	keys := []string{"", "", "fedora", "arch", "arch", "debian", "Fedora", "01", "1", "z"}
+	mids := []string{"", "aaaaaaaa11112222", "bbbbbbbb11112222", "0123456789abcdef0123456789abcdef"}
+	ctrs := []string{"", "", "", "+3", "+0", "+2-1", "+0-3", "+1-0", "+10-2"}
+	rng := rand.New(rand.NewSource(252))
+	var out []genEntry
+	seen := map[string]bool{}
+	for len(out) < 48 {
+		v := vers[rng.Intn(len(vers))]
+		fv := strings.NewReplacer("~", "_", "^", "_").Replace(strings.ToLower(v))
+		stem := []string{"fedora", "arch", "debian", "linux", "os"}[rng.Intn(5)]
+		name := stem
+		if fv != "" {
+			name += "-" + fv
+		}
+		if rng.Intn(3) == 0 {
+			name += "-" + fmt.Sprint(rng.Intn(30))
+		}
+		if seen[name] {
+			continue
+		}
+		seen[name] = true
+		e := genEntry{
+			file:      name + ctrs[rng.Intn(len(ctrs))] + ".conf",
+			title:     []string{"Linux", "Fedora", "Arch", "Debian GNU/Linux"}[rng.Intn(4)],
+			version:   v,
+			sortKey:   keys[rng.Intn(len(keys))],
+			machineID: mids[rng.Intn(len(mids))],
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+func writeESP(t *testing.T, entries []genEntry, loaderConf string) string {
+	t.Helper()
+	esp := t.TempDir()
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(os.MkdirAll(filepath.Join(esp, "loader", "entries"), 0o755))
+	must(os.WriteFile(filepath.Join(esp, "vmlinuz"), []byte("kernel"), 0o644))
+	must(os.WriteFile(filepath.Join(esp, "initrd.img"), []byte("initrd"), 0o644))
+	for _, e := range entries {
+		var b strings.Builder
+		fmt.Fprintf(&b, "title %s\n", e.title)
+		if e.version != "" {
+			fmt.Fprintf(&b, "version %s\n", e.version)
+		}
+		if e.sortKey != "" {
+			fmt.Fprintf(&b, "sort-key %s\n", e.sortKey)
+		}
+		if e.machineID != "" {
+			fmt.Fprintf(&b, "machine-id %s\n", e.machineID)
+		}
+		b.WriteString("linux /vmlinuz\ninitrd /initrd.img\noptions quiet\n")
+		must(os.WriteFile(filepath.Join(esp, "loader", "entries", e.file), []byte(b.String()), 0o644))
+	}
+	if loaderConf != "" {
+		must(os.WriteFile(filepath.Join(esp, "loader", "loader.conf"), []byte(loaderConf), 0o644))
+	}
+	return esp
+}
+
+func TestBootctlDifferential(t *testing.T) {
+	entries := genEntries()
+	confs := []string{
+		"",
+		"default fedora-*\ntimeout 5\n",
+		"default ARCH*\n",
+		"default os-6.1.conf\n",
+		"default debian-6.1\n", // without .conf
+		"default @saved\n",     // nothing saved: the first entry
+		"default nomatch*\n",
+		"default *-1?.conf\n",
+		"default [ad]*\n",
+	}
+	for ci, conf := range confs {
+		t.Run(fmt.Sprint(ci), func(t *testing.T) {
+			esp := writeESP(t, entries, conf)
+			want, wantDef, out := bootctlList(t, esp)
+			vol := &boot.Volume{Device: "esp", PartType: boot.PartTypeESP, FS: os.DirFS(esp)}
+			m := Parse(context.Background(), []*boot.Volume{vol})
+			var got []string
+			for _, e := range m.Entries {
+				got = append(got, e.ID)
+				if e.Err != nil {
+					t.Errorf("entry %s: unexpected error %v", e.ID, e.Err)
+				}
+			}
+			if len(want) < 30 {
+				t.Fatalf("bootctl listed only %d entries:\n%s", len(want), out)
+			}
+			if strings.Join(got, "\n") != strings.Join(want, "\n") {
+				t.Errorf("order differs from bootctl (conf %q):\n%s", conf, sideBySide(got, want))
+			}
+			if wantDef >= 0 && m.Default != wantDef {
+				t.Errorf("default = %d (%s), bootctl says %d (%s)", m.Default, at2(got, m.Default), wantDef, at2(want, wantDef))
+			}
+			if wantDef < 0 && m.Default != 0 {
+				t.Errorf("default = %d, want 0 (bootctl marks none, systemd-boot takes the first)", m.Default)
+			}
+		})
+	}
+}
+
+func at2(s []string, i int) string {
+	if i < 0 || i >= len(s) {
+		return "none"
+	}
+	return s[i]
+}
+
+func sideBySide(got, want []string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%-3s %-40s %s\n", "#", "leapboot", "bootctl")
+	for i := 0; i < max(len(got), len(want)); i++ {
+		mark := " "
+		if at2(got, i) != at2(want, i) {
+			mark = "*"
+		}
+		fmt.Fprintf(&b, "%-3d %-40s %s %s\n", i, at2(got, i), at2(want, i), mark)
+	}
+	return b.String()
+}
+
+// TestSystemdAnalyzeCompareVersions checks CompareVersions against
+// `systemd-analyze compare-versions` on tricky pairs.
+func TestSystemdAnalyzeCompareVersions(t *testing.T) {
+	sa := needTool(t, "systemd-analyze")
+	vals := []string{"", "0", "1", "1.0", "1.00", "01", "1~", "1~~", "1~rc1", "1-1", "1.1", "1^", "1^a", "1a", "1A",
+		"1.a", "1_", "1+2", "a", "A", "~", "-", "^", ".", "1.2.3-4.fc33.x86_64", "1.2.3-10.fc33.x86_64",
+		"6.1.0-rc1", "6.1.0~rc1", "6.1.0", "5.19.17", "2023.10", "2023.9.1", "abc", "abcd", "0.", "x86_64"}
+	for i, a := range vals {
+		for _, b := range vals[i:] {
+			out, err := exec.Command(sa, "compare-versions", a, b).Output()
+			if err != nil && len(out) == 0 {
+				t.Fatalf("systemd-analyze compare-versions %q %q: %v", a, b, err)
+			}
+			f := strings.Fields(string(out))
+			want := 0
+			switch {
+			case len(f) == 0:
+				t.Fatalf("systemd-analyze printed nothing for %q %q", a, b)
+			case strings.Contains(string(out), " < ") || strings.HasPrefix(string(out), "< ") || f[len(f)/2] == "<":
+				want = -1
+			case strings.Contains(string(out), " > ") || strings.HasPrefix(string(out), "> ") || f[len(f)/2] == ">":
+				want = 1
+			}
+			if got := CompareVersions(a, b); got != want {
+				t.Errorf("CompareVersions(%q, %q) = %d; systemd-analyze says %q", a, b, got, strings.TrimSpace(string(out)))
+			}
+		}
+	}
+}
