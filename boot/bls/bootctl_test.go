@@ -2,6 +2,7 @@ package bls
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math/rand"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/leapboot/leapboot/boot"
+	"github.com/leapboot/leapboot/boot/uki/ukitest"
 )
 
 // The differential tests below compare Parse with systemd's own reader,
@@ -30,17 +32,27 @@ func needTool(t *testing.T, name string) string {
 
 // bootctlList runs `bootctl list` on esp and returns the entry IDs in
 // order and the index of the one marked "(default)" (-1 if none).
-func bootctlList(t *testing.T, esp string) (ids []string, def int, out string) {
+func bootctlList(t *testing.T, esp string) (ids, titles []string, def int, out string) {
 	t.Helper()
 	needTool(t, "bootctl")
 	needTool(t, "unshare")
-	script := `mount --bind "$1" "$1" && SYSTEMD_RELAX_ESP_CHECKS=1 exec bootctl --esp-path="$1" --boot-path="$1" --no-variables --no-pager list`
-	cmd := exec.Command("unshare", "-m", "sh", "-c", script, "sh", esp)
-	b, err := cmd.CombinedOutput()
-	out = string(b)
-	if err != nil {
-		t.Fatalf("bootctl list failed (it needs root for unshare -m): %v\n%s", err, out)
+	run := func(extra string) string {
+		script := `mount --bind "$1" "$1" && SYSTEMD_RELAX_ESP_CHECKS=1 exec bootctl --esp-path="$1" --boot-path="$1" --no-variables --no-pager list ` + extra
+		cmd := exec.Command("unshare", "-m", "sh", "-c", script, "sh", esp)
+		var stdout, stderr strings.Builder
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		if err := cmd.Run(); err != nil {
+			t.Fatalf("bootctl list failed (it needs root for unshare -m): %v\n%s%s", err, stdout.String(), stderr.String())
+		}
+		return stdout.String()
 	}
+	for _, line := range strings.Split(run("--json=short"), "\n") {
+		var e struct{ ID, ShowTitle string }
+		if json.Unmarshal([]byte(line), &e) == nil && e.ID != "" {
+			titles = append(titles, e.ShowTitle)
+		}
+	}
+	out = run("")
 	def = -1
 	for _, line := range strings.Split(out, "\n") {
 		k, v, ok := strings.Cut(strings.TrimSpace(line), ":")
@@ -57,7 +69,7 @@ func bootctlList(t *testing.T, esp string) (ids []string, def int, out string) {
 			ids = append(ids, v)
 		}
 	}
-	return ids, def, out
+	return ids, titles, def, out
 }
 
 // genEntry is one generated entry file.
@@ -105,6 +117,17 @@ func genEntries() []genEntry {
 	return out
 }
 
+// genUKIs are Type #2 entries that sort among the Type #1 ones: their
+// os-release IDs are sort keys the Type #1 entries use too.
+var genUKIs = []struct{ file, osrel string }{
+	{"fedora-6.2.efi", "ID=fedora\nPRETTY_NAME=\"Fedora Linux 38\"\nVERSION_ID=38\nVERSION=\"6.2\"\n"},
+	{"fedora-6.1+2-1.efi", "ID=fedora\nNAME=Fedora\nVERSION_ID=6.1\n"},
+	{"arch-uki+0-3.efi", "ID=arch\nPRETTY_NAME=Arch\nVERSION_ID=2024.01\n"},
+	{"img-1.efi", "ID=debian\nIMAGE_ID=debian\nIMAGE_VERSION=6.1^git1\nBUILD_ID=9\n"},
+	{"noid.efi", "NAME=Nameless\nVERSION=1\n"},
+	{"linux-6.1.0.efi", "ID=z\nPRETTY_NAME=Linux\nVERSION_ID=6.1.0\n"},
+}
+
 func writeESP(t *testing.T, entries []genEntry, loaderConf string) string {
 	t.Helper()
 	esp := t.TempDir()
@@ -132,6 +155,11 @@ func writeESP(t *testing.T, entries []genEntry, loaderConf string) string {
 		b.WriteString("linux /vmlinuz\ninitrd /initrd.img\noptions quiet\n")
 		must(os.WriteFile(filepath.Join(esp, "loader", "entries", e.file), []byte(b.String()), 0o644))
 	}
+	must(os.MkdirAll(filepath.Join(esp, "EFI", "Linux"), 0o755))
+	for _, u := range genUKIs {
+		img := ukitest.UKI(u.osrel, "quiet uki="+u.file, []byte("kernel"), []byte("initrd"))
+		must(os.WriteFile(filepath.Join(esp, "EFI", "Linux", u.file), img, 0o644))
+	}
 	if loaderConf != "" {
 		must(os.WriteFile(filepath.Join(esp, "loader", "loader.conf"), []byte(loaderConf), 0o644))
 	}
@@ -150,16 +178,19 @@ func TestBootctlDifferential(t *testing.T) {
 		"default nomatch*\n",
 		"default *-1?.conf\n",
 		"default [ad]*\n",
+		"default *.efi\n",
+		"default noid.efi\n",
 	}
 	for ci, conf := range confs {
 		t.Run(fmt.Sprint(ci), func(t *testing.T) {
 			esp := writeESP(t, entries, conf)
-			want, wantDef, out := bootctlList(t, esp)
+			want, wantTitles, wantDef, out := bootctlList(t, esp)
 			vol := &boot.Volume{Device: "esp", PartType: boot.PartTypeESP, FS: os.DirFS(esp)}
 			m := Parse(context.Background(), []*boot.Volume{vol})
-			var got []string
+			var got, gotTitles []string
 			for _, e := range m.Entries {
 				got = append(got, e.ID)
+				gotTitles = append(gotTitles, e.Title)
 				if e.Err != nil {
 					t.Errorf("entry %s: unexpected error %v", e.ID, e.Err)
 				}
@@ -169,6 +200,19 @@ func TestBootctlDifferential(t *testing.T) {
 			}
 			if strings.Join(got, "\n") != strings.Join(want, "\n") {
 				t.Errorf("order differs from bootctl (conf %q):\n%s", conf, sideBySide(got, want))
+			}
+			// bootctl shows the whole machine-id where systemd-boot shows
+			// its first 8 characters; leapboot follows systemd-boot.
+			for i, w := range wantTitles {
+				for _, e := range entries {
+					if len(e.machineID) > 8 {
+						w = strings.ReplaceAll(w, "("+e.machineID+")", "("+e.machineID[:8]+")")
+					}
+				}
+				wantTitles[i] = w
+			}
+			if strings.Join(gotTitles, "\n") != strings.Join(wantTitles, "\n") {
+				t.Errorf("shown titles differ from bootctl's showTitle:\n%s", sideBySide(gotTitles, wantTitles))
 			}
 			if wantDef >= 0 && m.Default != wantDef {
 				t.Errorf("default = %d (%s), bootctl says %d (%s)", m.Default, at2(got, m.Default), wantDef, at2(want, wantDef))

@@ -50,15 +50,14 @@ func (p *parser) addUKI(v *boot.Volume, f boot.File, id string, cnt counter, im 
 		broken(fmt.Errorf("%s: no .osrel section, so systemd-boot would not show it", f.Path))
 		return
 	}
+	// bootctl 252 lists a UKI whose os-release lacks a name or a version;
+	// the title then falls back to the ID and the version sorts as "".
 	name, version, sortKey := pickNameVersion(osrel)
-	if version == "" {
+	shownVersion := version
+	if shownVersion == "" {
 		if u, ok, err := im.Text(".uname", -1); err == nil && ok {
-			version = u
+			shownVersion = u
 		}
-	}
-	if name == "" || version == "" {
-		broken(fmt.Errorf("%s: .osrel has no name or no version", f.Path))
-		return
 	}
 	n := im.Profiles()
 	for i := -1; i < n; i++ {
@@ -68,7 +67,7 @@ func (p *parser) addUKI(v *boot.Volume, f boot.File, id string, cnt counter, im 
 		it := item{id: strings.ToLower(id), title: name, version: version, sortKey: sortKey,
 			hasSortKey: sortKey != "", count: cnt}
 		e := boot.Entry{ID: id, Source: boot.SourceUKI, Origin: boot.Origin{Volume: v, Path: f.Path},
-			UKI: &f, Version: version}
+			UKI: &f, Version: shownVersion}
 		if i >= 0 {
 			e.ID = id + "@" + strconv.Itoa(i)
 			it.id = strings.ToLower(e.ID)
@@ -81,6 +80,9 @@ func (p *parser) addUKI(v *boot.Volume, f boot.File, id string, cnt counter, im 
 				label = info.Title
 			case info.ID != "":
 				label = info.ID
+			}
+			if name == "" {
+				name = id
 			}
 			it.title = name + " (" + label + ")"
 		}
