@@ -1,0 +1,750 @@
+package grub
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/leapboot/leapboot/boot"
+)
+
+type builtin func(i *interp, argv []string) (ctl, error)
+
+// errFalse is a command's "false" status: no diagnostic.
+var errFalse = errors.New("false")
+
+// ErrUnsupported is wrapped by Entry.Err for entries that boot something
+// leapboot cannot kexec (chainloader, multiboot, non-Linux kernels).
+var ErrUnsupported = errors.New("unsupported")
+
+// ErrNoKernel is wrapped by Entry.Err for entries that load no kernel.
+var ErrNoKernel = errors.New("no kernel loaded")
+
+// EnvWrite is a save_env or savedefault the config would perform. Nothing
+// is written while parsing; a later stage may, when the owner allows.
+type EnvWrite struct {
+	Command string // "save_env" or "savedefault"
+	File    string // the -f file as written, "" for the default grubenv
+	Vars    map[string]string
+	Origin  boot.Origin
+}
+
+var builtins map[string]builtin
+
+func init() {
+	builtins = map[string]builtin{
+		"set":        cmdSet,
+		"unset":      cmdUnset,
+		"export":     cmdExport,
+		"true":       func(*interp, []string) (ctl, error) { return ctlNone, nil },
+		"false":      func(*interp, []string) (ctl, error) { return ctlNone, errFalse },
+		"test":       cmdTest,
+		"[":          cmdTest,
+		"return":     cmdReturn,
+		"break":      cmdBreak,
+		"continue":   cmdBreak,
+		"shift":      cmdShift,
+		"setparams":  cmdSetparams,
+		"exit":       func(*interp, []string) (ctl, error) { return ctlExit, nil },
+		"source":     cmdSource,
+		".":          cmdSource,
+		"configfile": cmdConfigfile,
+		"normal":     cmdConfigfile,
+		"search":     cmdSearch,
+		"search.fs_uuid": func(i *interp, a []string) (ctl, error) {
+			return ctlNone, i.searchSimple(a, "fs-uuid")
+		},
+		"search.fs_label": func(i *interp, a []string) (ctl, error) {
+			return ctlNone, i.searchSimple(a, "label")
+		},
+		"search.file": func(i *interp, a []string) (ctl, error) {
+			return ctlNone, i.searchSimple(a, "file")
+		},
+		"load_env":    cmdLoadEnv,
+		"save_env":    cmdSaveEnv,
+		"linux":       cmdLinux,
+		"linux16":     cmdLinux,
+		"linuxefi":    cmdLinux,
+		"initrd":      cmdInitrd,
+		"initrd16":    cmdInitrd,
+		"initrdefi":   cmdInitrd,
+		"devicetree":  cmdDevicetree,
+		"blscfg":      cmdBlscfg,
+		"bls_import":  cmdBlscfg,
+		"chainloader": unsupported("chainloader"),
+		"multiboot":   unsupported("multiboot"),
+		"multiboot2":  unsupported("multiboot2"),
+		"module":      moduleCmd,
+		"module2":     moduleCmd,
+		"knetbsd":     unsupported("knetbsd"),
+		"kfreebsd":    unsupported("kfreebsd"),
+		"kopenbsd":    unsupported("kopenbsd"),
+		"appleloader": unsupported("appleloader"),
+		"fwsetup":     unsupported("fwsetup"),
+		"reboot":      unsupported("reboot"),
+		"halt":        unsupported("halt"),
+		"loopback":    cmdLoopback,
+		"regexp":      cmdRegexp,
+		"probe":       cmdProbe,
+		"eval":        cmdEval,
+		"increment":   cmdIncDec(1),
+		"decrement":   cmdIncDec(-1),
+		"keystatus":   func(*interp, []string) (ctl, error) { return ctlNone, errFalse },
+		"cpuid":       func(*interp, []string) (ctl, error) { return ctlNone, nil },
+	}
+}
+
+// ignored commands are accepted without effect: display, terminal,
+// module and informational commands.
+var ignored = map[string]bool{
+	"insmod": true, "rmmod": true, "load_video": true, "gfxmode": true, "loadfont": true,
+	"background_image": true, "background_color": true, "echo": true, "play": true,
+	"sleep": true, "clear": true, "serial": true, "terminfo": true, "font": true,
+	"keymap": true, "set_background_color": true, "boot": true, "password": true,
+	"password_pbkdf2": true, "hwmatch": true, "ls": true, "lsmod": true, "pager": true,
+	"gettext": true, "list_env": true, "recordfail": true, "videoinfo": true,
+	"vbeinfo": true, "lsefi": true, "nativedisk": true, "cryptomount": true,
+	"verify_detached": true, "trust": true, "distrust": true, "read": true,
+	"help": true, "date": true, "lspci": true, "tpm2_key_protector_init": true,
+	"menu_color_normal": true, "menu_color_highlight": true, "gfxpayload": true,
+	"all_video": true, "efi_gop": true, "efi_uga": true, "vbe": true, "vga": true,
+	"true_colour": true, "outb": true, "inb": true, "setpci": true, "usb": true,
+	"dhcp": true, "net_bootp": true, "net_dhcp": true, "lsfonts": true,
+	"smbios": true, "tpm": true, "rescue": true, "gptsync": true, "badram": true,
+	"cutmem": true, "hello": true, "hashsum": true, "sha256sum": true, "md5sum": true,
+}
+
+func unsupported(name string) builtin {
+	return func(i *interp, argv []string) (ctl, error) {
+		if i.boot != nil {
+			what := name
+			if len(argv) > 1 {
+				what += " " + argv[1]
+			}
+			i.boot.loaded = true
+			i.boot.unsupported = what
+		}
+		return ctlNone, nil
+	}
+}
+
+func moduleCmd(i *interp, argv []string) (ctl, error) {
+	if i.boot != nil && i.boot.unsupported == "" {
+		return ctlNone, errors.New("you need to load the multiboot kernel first")
+	}
+	return ctlNone, nil
+}
+
+func cmdSet(i *interp, argv []string) (ctl, error) {
+	if len(argv) == 1 {
+		return ctlNone, nil
+	}
+	for _, a := range argv[1:] {
+		name, val, ok := strings.Cut(a, "=")
+		if !ok {
+			return ctlNone, fmt.Errorf("%q is not an assignment", a)
+		}
+		if name == "" {
+			return ctlNone, errors.New("empty variable name")
+		}
+		i.set(name, val)
+	}
+	return ctlNone, nil
+}
+
+func cmdUnset(i *interp, argv []string) (ctl, error) {
+	for _, a := range argv[1:] {
+		i.unset(a)
+	}
+	return ctlNone, nil
+}
+
+func cmdExport(i *interp, argv []string) (ctl, error) {
+	for _, a := range argv[1:] {
+		i.export(a)
+	}
+	return ctlNone, nil
+}
+
+func cmdReturn(i *interp, argv []string) (ctl, error) {
+	if len(argv) > 1 {
+		n, _ := strconv.Atoi(argv[1])
+		i.status = n
+		if n != 0 {
+			return ctlReturn, errFalse
+		}
+	}
+	return ctlReturn, nil
+}
+
+func cmdBreak(i *interp, argv []string) (ctl, error) {
+	n := 1
+	if len(argv) > 1 {
+		v, err := strconv.Atoi(argv[1])
+		if err != nil || v < 1 {
+			return ctlNone, fmt.Errorf("bad loop count %q", argv[1])
+		}
+		n = v
+	}
+	i.breakN = n
+	if argv[0] == "continue" {
+		return ctlContinue, nil
+	}
+	return ctlBreak, nil
+}
+
+func cmdShift(i *interp, argv []string) (ctl, error) {
+	n := 1
+	if len(argv) > 1 {
+		v, err := strconv.Atoi(argv[1])
+		if err != nil || v < 0 {
+			return ctlNone, fmt.Errorf("bad shift count %q", argv[1])
+		}
+		n = v
+	}
+	if len(i.args) == 0 || n > len(i.args)-1 {
+		return ctlNone, errFalse
+	}
+	i.args = append([]string{i.args[0]}, i.args[1+n:]...)
+	return ctlNone, nil
+}
+
+func cmdSetparams(i *interp, argv []string) (ctl, error) {
+	name := ""
+	if len(i.args) > 0 {
+		name = i.args[0]
+	}
+	i.args = append([]string{name}, argv[1:]...)
+	return ctlNone, nil
+}
+
+func cmdIncDec(d int) builtin {
+	return func(i *interp, argv []string) (ctl, error) {
+		for _, a := range argv[1:] {
+			n, err := strconv.Atoi(i.get(a))
+			if err != nil {
+				return ctlNone, fmt.Errorf("%s is not a number", a)
+			}
+			i.set(a, strconv.Itoa(n+d))
+		}
+		return ctlNone, nil
+	}
+}
+
+// readScript reads and runs a file, checking the recursion limit.
+func (i *interp) sourceFile(name string, newCtx bool) (ctl, error) {
+	if i.depth >= i.o.limits.Depth {
+		return ctlNone, fmt.Errorf("%s: recursion deeper than %d levels", name, i.o.limits.Depth)
+	}
+	v, p, b, err := i.readFile(name)
+	if err != nil {
+		return ctlNone, err
+	}
+	i.depth++
+	defer func() { i.depth-- }()
+	if !newCtx {
+		c := i.runFile(v, p, b)
+		if c == ctlExit {
+			c = ctlNone
+		}
+		return c, nil
+	}
+	// configfile: a new context and a new menu; if the file makes a menu
+	// it is the one GRUB shows, and the outer script does not go on.
+	saved := i.cur
+	i.cur = saved.child()
+	savedArgs := i.args
+	i.args = nil
+	c := i.runFile(v, p, b)
+	i.args = savedArgs
+	inner := i.cur
+	i.cur = saved
+	if c == ctlAbort {
+		// Keep what was built before the budget ran out.
+		if len(inner.menu.items) > 0 {
+			i.replaced = &menuResult{ctx: inner, file: srcRef{vol: v, path: p}}
+		}
+		return ctlAbort, nil
+	}
+	if i.replaced != nil {
+		return ctlAbort, nil
+	}
+	if len(inner.menu.items) > 0 {
+		i.replaced = &menuResult{ctx: inner, file: srcRef{vol: v, path: p}}
+		return ctlAbort, nil
+	}
+	return ctlNone, nil
+}
+
+func cmdSource(i *interp, argv []string) (ctl, error) {
+	if len(argv) < 2 {
+		return ctlNone, errors.New("filename expected")
+	}
+	return i.sourceFile(argv[1], false)
+}
+
+func cmdConfigfile(i *interp, argv []string) (ctl, error) {
+	if len(argv) < 2 {
+		return ctlNone, errors.New("filename expected")
+	}
+	if i.boot != nil {
+		// Inside an entry: the entry shows another menu; it boots nothing
+		// leapboot can follow directly.
+		i.boot.loaded = true
+		i.boot.unsupported = "configfile " + argv[1]
+		return ctlNone, nil
+	}
+	return i.sourceFile(argv[1], true)
+}
+
+var searchOptions = []optSpec{
+	{long: "file", short: 'f'},
+	{long: "label", short: 'l'},
+	{long: "fs-uuid", short: 'u'},
+	{long: "part-label"},
+	{long: "part-uuid"},
+	{long: "disk-uuid"},
+	{long: "set", short: 's', arg: true, optional: true},
+	{long: "no-floppy", short: 'n'},
+	{long: "efidisk-only"},
+	{long: "hint*", short: 'h', arg: true},
+}
+
+func cmdSearch(i *interp, argv []string) (ctl, error) {
+	opts, pos, err := parseOptions(argv, searchOptions)
+	if err != nil {
+		return ctlNone, err
+	}
+	if len(pos) == 0 {
+		return ctlNone, errors.New("one argument expected")
+	}
+	kind := "fs-uuid"
+	switch {
+	case opts["file"] != nil:
+		kind = "file"
+	case opts["label"] != nil:
+		kind = "label"
+	case opts["fs-uuid"] != nil:
+		kind = "fs-uuid"
+	case opts["part-uuid"] != nil:
+		kind = "part-uuid"
+	case opts["part-label"] != nil:
+		kind = "part-label"
+	case opts["disk-uuid"] != nil:
+		return ctlNone, errors.New("--disk-uuid is not supported")
+	}
+	varName := ""
+	if s, ok := opts["set"]; ok {
+		varName = s[len(s)-1]
+		if varName == "" {
+			varName = "root"
+		}
+	}
+	hints := append([]string{}, opts["hint"]...)
+	hints = append(hints, pos[1:]...)
+	return ctlNone, i.search(kind, pos[0], varName, hints)
+}
+
+// searchSimple is search.fs_uuid / search.fs_label / search.file:
+// KEY [VAR [HINT…]], VAR defaulting to root.
+func (i *interp) searchSimple(argv []string, kind string) error {
+	if len(argv) < 2 {
+		return errors.New("one argument expected")
+	}
+	varName := "root"
+	if len(argv) > 2 {
+		varName = argv[2]
+	}
+	var hints []string
+	if len(argv) > 3 {
+		hints = argv[3:]
+	}
+	return i.search(kind, argv[1], varName, hints)
+}
+
+func (i *interp) matches(v *boot.Volume, kind, key string) bool {
+	if v == nil {
+		return false
+	}
+	switch kind {
+	case "fs-uuid":
+		return v.UUID != "" && strings.EqualFold(v.UUID, key)
+	case "label":
+		return v.Label != "" && v.Label == key
+	case "part-uuid":
+		return v.PartUUID != "" && strings.EqualFold(v.PartUUID, key)
+	case "part-label":
+		return v.PartLabel != "" && v.PartLabel == key
+	case "file":
+		if v.FS == nil {
+			return false
+		}
+		_, err := fs.Stat(v.FS, fsName(cleanPath(key)))
+		return err == nil
+	}
+	return false
+}
+
+// search finds the first volume that matches, trying hinted devices
+// first, and sets varName to its GRUB device name.
+func (i *interp) search(kind, key, varName string, hints []string) error {
+	var found *boot.Volume
+	for _, h := range hints {
+		if v := i.devs.lookup(h); v != nil && i.matches(v, kind, key) {
+			found = v
+			break
+		}
+	}
+	if found == nil {
+		for _, v := range i.vols {
+			if i.matches(v, kind, key) {
+				found = v
+				break
+			}
+		}
+	}
+	if found == nil {
+		return fmt.Errorf("no such device: %s", key)
+	}
+	if varName != "" {
+		i.set(varName, i.devs.name(found))
+	}
+	return nil
+}
+
+var probeOptions = []optSpec{
+	{long: "set", short: 's', arg: true},
+	{long: "driver", short: 'd'},
+	{long: "partmap", short: 'p'},
+	{long: "fs", short: 'f'},
+	{long: "fs-uuid", short: 'u'},
+	{long: "label", short: 'l'},
+	{long: "part-uuid"},
+}
+
+func cmdProbe(i *interp, argv []string) (ctl, error) {
+	opts, pos, err := parseOptions(argv, probeOptions)
+	if err != nil {
+		return ctlNone, err
+	}
+	if len(pos) == 0 {
+		return ctlNone, errors.New("device name required")
+	}
+	v := i.devs.lookup(pos[0])
+	if v == nil {
+		return ctlNone, fmt.Errorf("no such device: %s", pos[0])
+	}
+	var val string
+	switch {
+	case opts["fs-uuid"] != nil:
+		val = v.UUID
+	case opts["label"] != nil:
+		val = v.Label
+	case opts["fs"] != nil:
+		val = v.FSType
+	case opts["part-uuid"] != nil:
+		val = v.PartUUID
+	case opts["partmap"] != nil:
+		val = "gpt"
+		if strings.HasPrefix(v.PartType, "0x") {
+			val = "msdos"
+		}
+	default:
+		return ctlNone, nil
+	}
+	if s := opts["set"]; len(s) > 0 {
+		i.set(s[len(s)-1], val)
+	}
+	return ctlNone, nil
+}
+
+func cmdLoopback(i *interp, argv []string) (ctl, error) {
+	return ctlNone, errors.New("loopback devices are not supported")
+}
+
+func cmdEval(i *interp, argv []string) (ctl, error) {
+	src := strings.Join(argv[1:], " ")
+	nodes, errs := parseAll(src, i.o.limits.Nesting, i.o.limits.Statements)
+	if len(errs) > 0 {
+		return ctlNone, errors.New(errs[0].msg)
+	}
+	if i.depth >= i.o.limits.Depth {
+		return ctlNone, fmt.Errorf("recursion deeper than %d levels", i.o.limits.Depth)
+	}
+	i.depth++
+	defer func() { i.depth-- }()
+	return i.execList(nodes), nil
+}
+
+var regexpOptions = []optSpec{{long: "set", short: 's', arg: true}}
+
+func cmdRegexp(i *interp, argv []string) (ctl, error) {
+	opts, pos, err := parseOptions(argv, regexpOptions)
+	if err != nil {
+		return ctlNone, err
+	}
+	if len(pos) != 2 {
+		return ctlNone, errors.New("two arguments expected")
+	}
+	if len(pos[0]) > 4096 {
+		return ctlNone, errors.New("regular expression too long")
+	}
+	re, err := regexp.Compile(pos[0])
+	if err != nil {
+		return ctlNone, err
+	}
+	m := re.FindStringSubmatch(pos[1])
+	if m == nil {
+		return ctlNone, errFalse
+	}
+	for _, s := range opts["set"] {
+		idx, name := 1, s
+		if n, v, ok := strings.Cut(s, ":"); ok {
+			k, err := strconv.Atoi(n)
+			if err != nil {
+				return ctlNone, fmt.Errorf("bad --set %q", s)
+			}
+			idx, name = k, v
+		}
+		if idx >= 0 && idx < len(m) {
+			i.set(name, m[idx])
+		}
+	}
+	return ctlNone, nil
+}
+
+var envOptions = []optSpec{
+	{long: "file", short: 'f', arg: true},
+	{long: "skip-sig", short: 's'},
+}
+
+func (i *interp) envFile(opts map[string][]string) string {
+	if f := opts["file"]; len(f) > 0 {
+		return f[len(f)-1]
+	}
+	return i.get("prefix") + "/grubenv"
+}
+
+func cmdLoadEnv(i *interp, argv []string) (ctl, error) {
+	opts, pos, err := parseOptions(argv, envOptions)
+	if err != nil {
+		return ctlNone, err
+	}
+	name := i.envFile(opts)
+	_, _, b, err := i.readFile(name)
+	if err != nil {
+		return ctlNone, err
+	}
+	vars, err := ReadEnv(b)
+	if err != nil {
+		return ctlNone, fmt.Errorf("%s: %w", name, err)
+	}
+	want := map[string]bool{}
+	for _, p := range pos {
+		want[p] = true
+	}
+	for _, k := range sortedKeys(vars) {
+		if len(want) > 0 && !want[k] {
+			continue
+		}
+		i.set(k, vars[k])
+	}
+	return ctlNone, nil
+}
+
+func cmdSaveEnv(i *interp, argv []string) (ctl, error) {
+	opts, pos, err := parseOptions(argv, envOptions)
+	if err != nil {
+		return ctlNone, err
+	}
+	w := EnvWrite{Command: "save_env", Vars: map[string]string{}, Origin: i.origin(i.line)}
+	if f := opts["file"]; len(f) > 0 {
+		w.File = f[len(f)-1]
+	}
+	for _, p := range pos {
+		w.Vars[p] = i.get(p)
+	}
+	if len(i.saves) < i.o.limits.Entries {
+		i.saves = append(i.saves, w)
+	}
+	return ctlNone, nil
+}
+
+// bootState collects what an entry's body loads.
+type bootState struct {
+	loaded      bool
+	linux       bool
+	kernelArg   string
+	kernel      boot.File
+	cmdline     string
+	kernelErr   error
+	initrds     []boot.File
+	initrdErr   error
+	dtb         *boot.File
+	dtbErr      error
+	unsupported string
+}
+
+// loaderCmdline builds the command line as GRUB's Linux loader does:
+// BOOT_IMAGE=<path as written>, then the arguments separated by spaces;
+// an argument with a space is double-quoted, and \ ' " are escaped.
+func loaderCmdline(argv []string) string {
+	var b strings.Builder
+	b.WriteString("BOOT_IMAGE=")
+	for k, a := range argv {
+		if k > 0 {
+			b.WriteByte(' ')
+		}
+		space := strings.ContainsRune(a, ' ')
+		if space {
+			b.WriteByte('"')
+		}
+		for j := 0; j < len(a); j++ {
+			c := a[j]
+			if c == '\\' || c == '\'' || c == '"' {
+				b.WriteByte('\\')
+			}
+			b.WriteByte(c)
+		}
+		if space {
+			b.WriteByte('"')
+		}
+	}
+	return b.String()
+}
+
+var linuxFlags = map[string]bool{"--force": true}
+
+func cmdLinux(i *interp, argv []string) (ctl, error) {
+	args := argv[1:]
+	for len(args) > 0 && linuxFlags[args[0]] {
+		args = args[1:]
+	}
+	if len(args) == 0 {
+		return ctlNone, errors.New("filename expected")
+	}
+	if i.boot == nil {
+		return ctlNone, nil
+	}
+	b := i.boot
+	*b = bootState{loaded: true, linux: true, kernelArg: args[0]}
+	b.cmdline = loaderCmdline(args)
+	v, p, fi, err := i.stat(args[0])
+	if v != nil {
+		b.kernel = boot.File{Volume: v, Path: p}
+	} else {
+		b.kernel = boot.File{Path: args[0]}
+	}
+	if err != nil {
+		b.kernelErr = err
+		return ctlNone, nil
+	}
+	if fi.IsDir() {
+		b.kernelErr = fmt.Errorf("%s: is a directory", args[0])
+		return ctlNone, nil
+	}
+	if why := notLinux(v, p, fi); why != "" {
+		b.unsupported = args[0] + " (" + why + ")"
+	}
+	return ctlNone, nil
+}
+
+// notLinux says why a file is not a Linux kernel leapboot can kexec, or
+// "" if it may be one. Empty files (test placeholders) pass.
+func notLinux(v *boot.Volume, p string, fi fs.FileInfo) string {
+	base := strings.ToLower(path.Base(p))
+	if strings.Contains(base, "memtest") {
+		return "memtest is not a Linux kernel"
+	}
+	if fi.Size() == 0 {
+		return ""
+	}
+	f, err := v.FS.Open(fsName(p))
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	hdr := make([]byte, 0x240)
+	n, _ := readFull(f, hdr)
+	hdr = hdr[:n]
+	switch {
+	case len(hdr) >= 0x206 && string(hdr[0x202:0x206]) == "HdrS": // x86 bzImage
+	case len(hdr) >= 2 && string(hdr[:2]) == "MZ": // EFI stub / zboot
+	case len(hdr) >= 0x3c && string(hdr[0x38:0x3c]) == "ARM\x64": // arm64 Image
+	case len(hdr) >= 0x3c && string(hdr[0x38:0x3c]) == "RSC\x05": // riscv Image
+	case len(hdr) >= 4 && string(hdr[:4]) == "\x7fELF": // vmlinux
+	case len(hdr) >= 2 && hdr[0] == 0x1f && hdr[1] == 0x8b: // gzip vmlinux
+	default:
+		return "not a Linux kernel image"
+	}
+	return ""
+}
+
+func readFull(f fs.File, b []byte) (int, error) {
+	n := 0
+	for n < len(b) {
+		k, err := f.Read(b[n:])
+		n += k
+		if err != nil {
+			return n, err
+		}
+		if k == 0 {
+			break
+		}
+	}
+	return n, nil
+}
+
+func cmdInitrd(i *interp, argv []string) (ctl, error) {
+	if len(argv) < 2 {
+		return ctlNone, errors.New("filename expected")
+	}
+	if i.boot == nil {
+		return ctlNone, nil
+	}
+	b := i.boot
+	if !b.linux {
+		return ctlNone, errors.New("you need to load the kernel first")
+	}
+	b.initrds = nil
+	b.initrdErr = nil
+	for _, a := range argv[1:] {
+		if strings.HasPrefix(a, "--") {
+			continue // --newc:… names
+		}
+		v, p, fi, err := i.stat(a)
+		f := boot.File{Volume: v, Path: p}
+		if v == nil {
+			f.Path = a
+		}
+		b.initrds = append(b.initrds, f)
+		if err == nil && fi.IsDir() {
+			err = fmt.Errorf("%s: is a directory", a)
+		}
+		if err != nil && b.initrdErr == nil {
+			b.initrdErr = err
+		}
+	}
+	return ctlNone, nil
+}
+
+func cmdDevicetree(i *interp, argv []string) (ctl, error) {
+	if len(argv) < 2 {
+		return ctlNone, errors.New("filename expected")
+	}
+	if i.boot == nil {
+		return ctlNone, nil
+	}
+	v, p, _, err := i.stat(argv[1])
+	f := boot.File{Volume: v, Path: p}
+	if v == nil {
+		f.Path = argv[1]
+	}
+	i.boot.dtb = &f
+	i.boot.dtbErr = err
+	return ctlNone, nil
+}

@@ -1,0 +1,237 @@
+package grub
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/leapboot/leapboot/boot"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
+
+// Volume directory names used by multi-volume cases, in disk order.
+var volumeDirs = []string{"sda1", "sda2", "esp", "ubuntu-seed", "ubuntu-boot", "bootfs", "rootfs"}
+
+// sidecars are u-root's metadata files at a volume root (PROVENANCE.md):
+// they describe the volume and are not files on it.
+var sidecars = map[string]bool{"UUID": true, "LABEL": true, "TYPE": true, "PARTLABEL": true}
+
+// identities of volumes that have no sidecars, from PROVENANCE.md.
+var identities = map[string]struct{ uuid, label, partuuid string }{
+	"ubuntu-20.04-cloudimg/rootfs":              {uuid: "0101c7fc-3b92-405d-87d1-ab167be30b9d", label: "cloudimg-rootfs"},
+	"ubuntu-22.04-cloudimg/rootfs":              {uuid: "e8328184-226c-4e5e-9635-8142cc114051", label: "cloudimg-rootfs"},
+	"ubuntu-24.04-aws-cloudimg-partuuid/rootfs": {uuid: "4f575094-453e-450d-aeed-215d8cbcbf58", label: "cloudimg-rootfs", partuuid: "46c86054-7e35-44ae-9907-238b983b8fbe"},
+	"petitboot-rhel8.0-ppc64le":                 {uuid: "9a8ea027-4829-45b9-829b-18ed6cc1f33b"},
+	"petitboot-rhcos-4.2-ppc64le":               {label: "boot"},
+	"petitboot-syn-test-file-ops":               {uuid: "00000000-0000-0000-0000-000000000001"},
+	"fcos-coreos-assembler-boot":                {label: "boot"},
+	"fcos-bootupd-static-assembled/bootfs":      {label: "boot"},
+	"ubuntu-core-snapd/ubuntu-boot":             {label: "ubuntu-boot"},
+	"ubuntu-core-snapd/ubuntu-seed":             {label: "ubuntu-seed"},
+}
+
+// moved are files the source test placed where GRUB would not look.
+var moved = map[string]map[string]string{
+	// Petitboot's test put this grub.cfg at the volume root.
+	"petitboot-kubuntu-13.04-x86": {"grub.cfg": "boot/grub/grub.cfg"},
+}
+
+// loadVolume reads a directory into a MapFS volume, reading and hiding
+// the sidecars.
+func loadVolume(t testing.TB, dir, key string, part int) *boot.Volume {
+	t.Helper()
+	m := fstest.MapFS{}
+	v := &boot.Volume{Device: fmt.Sprintf("/dev/vda%d", part), Disk: "/dev/vda", Partition: part,
+		PartType: "0fc63daf-8483-4772-8e79-3d69d8477de4", FS: m}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		if rel == "." {
+			return nil
+		}
+		rel = filepath.ToSlash(rel)
+		if d.IsDir() {
+			m[rel] = &fstest.MapFile{Mode: fs.ModeDir | 0o755}
+			return nil
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		if sidecars[rel] {
+			val := strings.TrimSpace(string(b))
+			switch rel {
+			case "UUID":
+				v.UUID = val
+			case "LABEL":
+				v.Label = val
+			case "TYPE":
+				v.FSType = val
+			case "PARTLABEL":
+				v.PartLabel = val
+			}
+			return nil
+		}
+		if to, ok := moved[key][rel]; ok {
+			rel = to
+		}
+		m[rel] = &fstest.MapFile{Data: b, Mode: 0o644}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id, ok := identities[key]; ok {
+		v.UUID, v.Label, v.PartUUID = id.uuid, id.label, id.partuuid
+	}
+	if _, err := fs.Stat(m, "EFI"); err == nil {
+		v.PartType = boot.PartTypeESP
+	}
+	return v
+}
+
+func loadCase(t testing.TB, dir string) []*boot.Volume {
+	t.Helper()
+	name := filepath.Base(dir)
+	var vols []*boot.Volume
+	for _, vd := range volumeDirs {
+		p := filepath.Join(dir, vd)
+		if fi, err := os.Stat(p); err == nil && fi.IsDir() {
+			vols = append(vols, loadVolume(t, p, name+"/"+vd, len(vols)+1))
+		}
+	}
+	if len(vols) == 0 {
+		vols = append(vols, loadVolume(t, dir, name, 1))
+	}
+	return vols
+}
+
+// render is the golden text form of a result.
+func render(r *Result, vols []*boot.Volume) string {
+	devs := newDevices(vols)
+	vname := func(v *boot.Volume) string {
+		if v == nil {
+			return "?"
+		}
+		return devs.name(v)
+	}
+	file := func(f boot.File) string { return vname(f.Volume) + ":" + f.Path }
+	var b strings.Builder
+	m := r.Menu
+	fmt.Fprintf(&b, "default: %d", m.Default)
+	if e := m.DefaultEntry(); e != nil {
+		fmt.Fprintf(&b, " (%s)", e.ID)
+	}
+	b.WriteString("\n")
+	switch {
+	case !m.TimeoutSet:
+		fmt.Fprintf(&b, "timeout: unset (wait)\n")
+	case m.Timeout == boot.WaitForever:
+		fmt.Fprintf(&b, "timeout: wait\n")
+	default:
+		fmt.Fprintf(&b, "timeout: %v\n", m.Timeout)
+	}
+	fmt.Fprintf(&b, "timeout_style: %s\n", r.TimeoutStyle)
+	for _, c := range r.Configs {
+		fmt.Fprintf(&b, "config: %s\n", file(c))
+	}
+	for k, e := range m.Entries {
+		fmt.Fprintf(&b, "\nentry %d: %s\n", k, strings.Join(e.Menu, " > "))
+		fmt.Fprintf(&b, "  id: %s\n", e.ID)
+		fmt.Fprintf(&b, "  origin: %s:%s:%d\n", vname(e.Origin.Volume), e.Origin.Path, e.Origin.Line)
+		if !e.Kernel.IsZero() {
+			fmt.Fprintf(&b, "  kernel: %s\n", file(e.Kernel))
+		}
+		for _, f := range e.Initrds {
+			fmt.Fprintf(&b, "  initrd: %s\n", file(f))
+		}
+		if e.Devicetree != nil {
+			fmt.Fprintf(&b, "  devicetree: %s\n", file(*e.Devicetree))
+		}
+		if e.Cmdline != "" {
+			fmt.Fprintf(&b, "  cmdline: %s\n", e.Cmdline)
+		}
+		if e.Err != nil {
+			fmt.Fprintf(&b, "  err: %v\n", e.Err)
+		}
+		for _, w := range r.EntryEnvWrites[k] {
+			fmt.Fprintf(&b, "  on boot: %s\n", renderWrite(w))
+		}
+	}
+	if len(r.EnvWrites) > 0 {
+		b.WriteString("\n")
+	}
+	for _, w := range r.EnvWrites {
+		fmt.Fprintf(&b, "env write: %s (%s:%s:%d)\n", renderWrite(w), vname(w.Origin.Volume), w.Origin.Path, w.Origin.Line)
+	}
+	if len(m.Diagnostics) > 0 {
+		b.WriteString("\n")
+	}
+	for _, d := range m.Diagnostics {
+		fmt.Fprintf(&b, "diag: %s:%s:%d: %s\n", vname(d.Origin.Volume), d.Origin.Path, d.Origin.Line, d.Message)
+	}
+	return b.String()
+}
+
+func renderWrite(w EnvWrite) string {
+	s := w.Command
+	if w.File != "" {
+		s += " -f " + w.File
+	}
+	keys := make([]string, 0, len(w.Vars))
+	for k := range w.Vars {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		s += fmt.Sprintf(" %s=%q", k, w.Vars[k])
+	}
+	return s
+}
+
+func TestCorpus(t *testing.T) {
+	dirs, err := os.ReadDir("testdata/corpus")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range dirs {
+		if !d.IsDir() {
+			continue
+		}
+		for _, platform := range []string{"pc", "efi"} {
+			name := d.Name() + "." + platform
+			t.Run(name, func(t *testing.T) {
+				vols := loadCase(t, filepath.Join("testdata/corpus", d.Name()))
+				r := Evaluate(context.Background(), vols, WithPlatform(platform))
+				got := render(r, vols)
+				golden := filepath.Join("testdata/golden", name+".txt")
+				if *update {
+					if err := os.MkdirAll("testdata/golden", 0o755); err != nil {
+						t.Fatal(err)
+					}
+					if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+						t.Fatal(err)
+					}
+					return
+				}
+				want, err := os.ReadFile(golden)
+				if err != nil {
+					t.Fatalf("%v (run go test -update)", err)
+				}
+				if got != string(want) {
+					t.Errorf("%s differs from the golden file; got:\n%s", golden, got)
+				}
+			})
+		}
+	}
+}

@@ -1,0 +1,44 @@
+// Package grub interprets GRUB 2 configuration scripts (grub.cfg) the way
+// GRUB 2.06 does, to find what GRUB would boot: the menu entries with
+// their kernel, initrds and exact command line, the default entry and
+// the timeout.
+//
+// It is a real interpreter, not a line matcher: a lexer (words, quotes,
+// escapes, $var/${var}, positional parameters, comments, continuations),
+// a recursive-descent parser producing an AST, and an evaluator with
+// GRUB's environment contexts (configfile and submenu see only exported
+// variables), functions, if/while/until/for, test/[ ], and the commands
+// that matter for booting: set, unset, export, source, configfile,
+// search (and search.fs_uuid/fs_label/file), load_env, save_env (recorded
+// only), linux/initrd (and the 16/efi forms), devicetree, blscfg (as in
+// Fedora/RHEL), probe, regexp. Display and module commands are accepted
+// without effect; unknown commands are diagnostics. Menu entry bodies
+// are run as GRUB runs them when the entry is chosen, after the whole
+// config has run, so variables set later in grub.cfg and `if` inside
+// bodies work. No library is used because none implements GRUB's
+// language; existing Go parsers (u-root's) match lines and lose errors.
+//
+// Parse is pure: it reads only the io/fs.FS of the volumes given, never
+// writes (save_env and savedefault are recorded in Result.EnvWrites),
+// and reports every problem as a boot.Diagnostic with file and line. A
+// broken entry is kept with Entry.Err set.
+//
+// Which configs: on each volume, the first of /boot/grub/grub.cfg,
+// /grub/grub.cfg, /boot/grub2/grub.cfg, /grub2/grub.cfg; with
+// WithPlatform("efi"), the ESP stubs /EFI/*/grub.cfg come first (and a
+// volume that has one is not read at its standard path). A config
+// reached twice (an ESP stub's configfile and directly) is listed once.
+//
+// Devices: volumes are numbered as GRUB numbers disks, in slice order of
+// their Disk (hd0, hd1, …), partitions as hdN,gptM or hdN,msdosM (by the
+// partition type), whole-disk iso9660 volumes also as cd0, cd1, ….
+// Paths are cleaned so they can never leave their volume.
+//
+// Limits (see Limits and DefaultLimits): a step budget per config file,
+// per entry body and per Parse call; a depth limit for function calls,
+// source, configfile and submenus; a syntactic nesting limit; a cap on
+// statements per file, on file size (a larger file is refused without
+// being read), on variable and word size, on entries and on
+// diagnostics. A config that hits a limit gets a diagnostic; what was
+// built before stays, and every other entry still works.
+package grub

@@ -1,0 +1,546 @@
+package grub
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/leapboot/leapboot/boot"
+)
+
+// Limits bound the work a hostile config can cause. Zero fields take the
+// defaults from DefaultLimits.
+type Limits struct {
+	// Steps is the budget of statements, commands and loop iterations for
+	// one config file's top level (including what it sources).
+	Steps int
+	// EntrySteps is the budget for evaluating one menu entry's body.
+	EntrySteps int
+	// TotalSteps bounds all work of one Parse call.
+	TotalSteps int
+	// Depth bounds nested function calls, source, configfile and submenus.
+	Depth int
+	// Nesting bounds syntactic nesting (if inside while inside …).
+	Nesting int
+	// Statements bounds the statements parsed from one file.
+	Statements int
+	// FileSize is the largest file read (configs, grubenv, BLS entries).
+	FileSize int64
+	// ValueSize bounds one variable's value or one expanded word.
+	ValueSize int
+	// Entries bounds the menu entries (and recorded env writes).
+	Entries int
+	// Diagnostics bounds the diagnostics kept.
+	Diagnostics int
+}
+
+// DefaultLimits are generous for real configs (the largest known
+// grub.cfg, a NixOS ISO's, is 32 KB and needs a few thousand steps).
+func DefaultLimits() Limits {
+	return Limits{
+		Steps:       200000,
+		EntrySteps:  20000,
+		TotalSteps:  2000000,
+		Depth:       32,
+		Nesting:     128,
+		Statements:  100000,
+		FileSize:    4 << 20,
+		ValueSize:   64 << 10,
+		Entries:     2000,
+		Diagnostics: 500,
+	}
+}
+
+type options struct {
+	platform string
+	limits   Limits
+}
+
+// Option configures Parse.
+type Option func(*options)
+
+// WithPlatform sets $grub_platform: "efi" or "pc" (the default). On
+// "efi" the ESP stubs /EFI/*/grub.cfg are read first, as firmware
+// would start GRUB from there.
+func WithPlatform(p string) Option {
+	return func(o *options) { o.platform = p }
+}
+
+// WithLimits replaces the limits; zero fields keep their defaults.
+func WithLimits(l Limits) Option {
+	return func(o *options) {
+		d := DefaultLimits()
+		pick := func(v, def int) int {
+			if v > 0 {
+				return v
+			}
+			return def
+		}
+		o.limits = Limits{
+			Steps:       pick(l.Steps, d.Steps),
+			EntrySteps:  pick(l.EntrySteps, d.EntrySteps),
+			TotalSteps:  pick(l.TotalSteps, d.TotalSteps),
+			Depth:       pick(l.Depth, d.Depth),
+			Nesting:     pick(l.Nesting, d.Nesting),
+			Statements:  pick(l.Statements, d.Statements),
+			FileSize:    d.FileSize,
+			ValueSize:   pick(l.ValueSize, d.ValueSize),
+			Entries:     pick(l.Entries, d.Entries),
+			Diagnostics: pick(l.Diagnostics, d.Diagnostics),
+		}
+		if l.FileSize > 0 {
+			o.limits.FileSize = l.FileSize
+		}
+	}
+}
+
+// Result is everything Evaluate finds.
+type Result struct {
+	Menu boot.Menu
+	// TimeoutStyle is $timeout_style of the menu shown: "menu" (GRUB's
+	// default when unset), "countdown" or "hidden".
+	TimeoutStyle string
+	// EnvWrites are the save_env/savedefault calls made while reading the
+	// configs (not those inside entries; see EntryEnvWrites).
+	EnvWrites []EnvWrite
+	// EntryEnvWrites are the writes each entry makes when booted, by
+	// index into Menu.Entries.
+	EntryEnvWrites map[int][]EnvWrite
+	// Configs are the config files whose menus were used.
+	Configs []boot.File
+}
+
+// Parse reads the GRUB configs on vols and returns the menu GRUB would
+// show. It never fails: problems are diagnostics and broken entries.
+func Parse(ctx context.Context, vols []*boot.Volume, opts ...Option) boot.Menu {
+	return Evaluate(ctx, vols, opts...).Menu
+}
+
+// standard config locations GRUB's core loads from $prefix.
+var configPaths = []string{"/boot/grub/grub.cfg", "/grub/grub.cfg", "/boot/grub2/grub.cfg", "/grub2/grub.cfg"}
+
+type candidate struct {
+	vol     *boot.Volume
+	path    string
+	prefix  string // the directory, as a path on vol
+	cmdpath string
+}
+
+// candidates lists the configs GRUB's core would load. On "efi" the ESP
+// stubs of all volumes come first (the firmware starts GRUB from an ESP);
+// a volume with a stub is not read at its standard path.
+func candidates(vols []*boot.Volume, platform string) []candidate {
+	var stubs, std []candidate
+	for _, v := range vols {
+		if v == nil || v.FS == nil {
+			continue
+		}
+		var found []candidate
+		if platform == "efi" {
+			if des, err := fs.ReadDir(v.FS, "EFI"); err == nil {
+				var boots []candidate
+				for _, de := range des {
+					if !de.IsDir() {
+						continue
+					}
+					p := "/EFI/" + de.Name() + "/grub.cfg"
+					if fi, err := fs.Stat(v.FS, fsName(p)); err != nil || fi.IsDir() {
+						continue
+					}
+					c := candidate{vol: v, path: p, prefix: "/EFI/" + de.Name(), cmdpath: "/EFI/" + de.Name()}
+					if strings.EqualFold(de.Name(), "boot") {
+						boots = append(boots, c)
+					} else {
+						found = append(found, c)
+					}
+				}
+				found = append(found, boots...)
+			}
+		}
+		if len(found) > 0 {
+			stubs = append(stubs, found...)
+			continue
+		}
+		for _, p := range configPaths {
+			if fi, err := fs.Stat(v.FS, fsName(p)); err == nil && !fi.IsDir() {
+				std = append(std, candidate{vol: v, path: p, prefix: path.Dir(p)})
+				break
+			}
+		}
+	}
+	return append(stubs, std...)
+}
+
+// Evaluate is Parse with the details: timeout style, env writes and the
+// configs used.
+func Evaluate(ctx context.Context, vols []*boot.Volume, opts ...Option) *Result {
+	o := options{platform: "pc", limits: DefaultLimits()}
+	for _, f := range opts {
+		f(&o)
+	}
+	if o.platform != "efi" {
+		o.platform = "pc"
+	}
+	i := &interp{
+		ctx:       ctx,
+		o:         o,
+		vols:      vols,
+		devs:      newDevices(vols),
+		loaded:    map[fileKey]bool{},
+		funcs:     map[string][]node{},
+		stepLimit: o.limits.TotalSteps,
+	}
+	res := &Result{EntryEnvWrites: map[int][]EnvWrite{}}
+	var menus []boot.Menu
+	first := true
+	for _, c := range candidates(vols, o.platform) {
+		if i.loaded[fileKey{c.vol, c.path}] {
+			continue
+		}
+		if ctx.Err() != nil {
+			i.diags = append(i.diags, boot.Diagnostic{Message: "cancelled: " + ctx.Err().Error()})
+			break
+		}
+		m, style, file := i.runConfig(c)
+		if len(m.Entries) == 0 {
+			continue
+		}
+		if first {
+			res.TimeoutStyle = style
+			first = false
+		}
+		res.Configs = append(res.Configs, boot.File{Volume: file.vol, Path: file.path})
+		base := 0
+		for _, mm := range menus {
+			base += len(mm.Entries)
+		}
+		for k, w := range i.entryWrites {
+			res.EntryEnvWrites[base+k] = w
+		}
+		menus = append(menus, m)
+	}
+	res.EnvWrites = i.saves
+	var out boot.Menu
+	if len(menus) == 1 {
+		out = menus[0]
+	} else {
+		out = boot.Merge(menus...)
+	}
+	if len(out.Entries) == 0 {
+		out.Default = -1
+	}
+	out.Diagnostics = append(i.diags, out.Diagnostics...)
+	if res.TimeoutStyle == "" {
+		res.TimeoutStyle = "menu"
+	}
+	res.Menu = out
+	return res
+}
+
+// runConfig runs one config file from the top, as GRUB's core hands it
+// to normal mode, and turns its menu into entries.
+func (i *interp) runConfig(c candidate) (boot.Menu, string, srcRef) {
+	i.entryWrites = nil
+	i.entryIndex = 0
+	i.funcs = map[string][]node{}
+	i.countItems = 0
+	top := &envContext{vars: map[string]*variable{}, menu: &menuList{}}
+	i.cur = top
+	i.args = nil
+	i.depth = 0
+	i.replaced = nil
+	i.abortMsg = ""
+	i.boot = nil
+	dev := i.devs.name(c.vol)
+	i.initVars(dev, c)
+	b, err := readCapped(c.vol.FS, c.path, i.o.limits.FileSize)
+	if err != nil {
+		i.file = srcRef{vol: c.vol, path: c.path}
+		i.diag(0, "%v", err)
+		return boot.Menu{Default: -1}, "", srcRef{}
+	}
+	budget := min(i.o.limits.Steps, i.o.limits.TotalSteps-i.steps)
+	i.stepLimit = i.steps + max(budget, 0)
+	i.runFile(c.vol, c.path, b)
+	result := &menuResult{ctx: top, file: srcRef{vol: c.vol, path: c.path}}
+	if i.replaced != nil {
+		result = i.replaced
+		i.replaced = nil
+	}
+	i.abortMsg = ""
+	i.cur = result.ctx
+	m := i.buildMenu(result)
+	style := result.ctx.vars["timeout_style"]
+	s := ""
+	if style != nil {
+		s = style.val
+	}
+	return m, s, result.file
+}
+
+// initVars sets what GRUB's core and normal mode set before grub.cfg runs.
+func (i *interp) initVars(dev string, c candidate) {
+	set := func(k, v string) {
+		i.cur.vars[k] = &variable{val: v, exported: true}
+	}
+	set("root", dev)
+	set("prefix", "("+dev+")"+c.prefix)
+	set("config_directory", "("+dev+")"+c.prefix)
+	set("config_file", "("+dev+")"+c.path)
+	if c.cmdpath != "" {
+		set("cmdpath", "("+dev+")"+c.cmdpath)
+	} else {
+		disk, _, _ := strings.Cut(dev, ",")
+		set("cmdpath", "("+disk+")")
+	}
+	set("grub_platform", i.o.platform)
+	set("grub_cpu", map[string]string{"efi": "x86_64", "pc": "i386"}[i.o.platform])
+	for _, f := range []string{
+		"feature_chainloader_bpb", "feature_ntldr", "feature_platform_search_hint",
+		"feature_default_font_path", "feature_all_video_module", "feature_menuentry_id",
+		"feature_menuentry_options", "feature_200_final", "feature_nativedisk_cmd",
+		"feature_timeout_style",
+	} {
+		set(f, "y")
+	}
+	set("lang", "")
+	set("locale_dir", "")
+	set("secondary_locale_dir", "")
+}
+
+// flatItem is one menu item in GRUB's numbering, for default lookup.
+type flatItem struct {
+	title, id string
+	entry     int // index into entries, or -1 for a submenu
+	children  []flatItem
+}
+
+// buildMenu evaluates the items of a finished menu: each entry body as
+// GRUB runs it when the entry is chosen, each submenu in a new context.
+func (i *interp) buildMenu(r *menuResult) boot.Menu {
+	m := boot.Menu{Default: -1}
+	var tree []flatItem
+	i.flatten(r.ctx, nil, &m, &tree, 0)
+	vars := r.ctx.vars
+	get := func(k string) (string, bool) {
+		if v, ok := vars[k]; ok {
+			return v.val, true
+		}
+		return "", false
+	}
+	// Timeout: unset waits; GRUB's number parser has no minus sign, so
+	// -1 (or any non-number) also waits.
+	m.Timeout = boot.WaitForever
+	if t, ok := get("timeout"); ok {
+		m.TimeoutSet = true
+		if n, err := strconv.ParseUint(strings.TrimSpace(t), 10, 31); err == nil {
+			m.Timeout = time.Duration(n) * time.Second
+		}
+	}
+	if len(m.Entries) == 0 {
+		return m
+	}
+	def, _ := get("default")
+	m.Default = resolveDefault(tree, def)
+	if m.Default < 0 {
+		m.Default = firstEntry(tree)
+	}
+	if m.Default >= 0 && m.Entries[m.Default].Err != nil {
+		if fb, ok := get("fallback"); ok {
+			for _, f := range strings.Fields(fb) {
+				if k := resolveDefault(tree, f); k >= 0 && m.Entries[k].Err == nil {
+					m.Default = k
+					break
+				}
+			}
+		}
+	}
+	return m
+}
+
+func firstEntry(tree []flatItem) int {
+	for _, t := range tree {
+		if t.entry >= 0 {
+			return t.entry
+		}
+		if k := firstEntry(t.children); k >= 0 {
+			return k
+		}
+	}
+	return -1
+}
+
+// menuentryEq compares an entry's title or id with one component of a
+// default spec, as GRUB's menuentry_eq does: the spec ends at a single
+// '>', and ">>" stands for a literal '>'.
+func menuentryEq(id, spec string) (bool, string) {
+	a, b := 0, 0
+	for {
+		if b < len(spec) && spec[b] == '>' && (b+1 >= len(spec) || spec[b+1] != '>') {
+			return a == len(id), spec[b+1:]
+		}
+		if b < len(spec) && spec[b] == '>' {
+			b++
+		}
+		if a == len(id) || b == len(spec) {
+			return a == len(id) && b == len(spec), ""
+		}
+		if id[a] != spec[b] {
+			return false, ""
+		}
+		a++
+		b++
+	}
+}
+
+// resolveDefault finds the entry a default value names: a number (GRUB
+// counts a submenu as one item), a title or an id, and "a>b" paths into
+// submenus. It returns -1 if nothing matches.
+func resolveDefault(tree []flatItem, spec string) int {
+	if spec == "" {
+		return -1
+	}
+	idx := -1
+	rest := ""
+	numPart, after, hasGt := strings.Cut(spec, ">")
+	if n, err := strconv.ParseUint(numPart, 0, 31); err == nil && (!hasGt || !strings.HasPrefix(after, ">")) {
+		idx = int(n)
+		rest = after
+	} else {
+		for k, t := range tree {
+			if ok, r := menuentryEq(t.title, spec); ok {
+				idx, rest = k, r
+				break
+			}
+			if t.id != "" {
+				if ok, r := menuentryEq(t.id, spec); ok {
+					idx, rest = k, r
+					break
+				}
+			}
+		}
+	}
+	if idx < 0 || idx >= len(tree) {
+		return -1
+	}
+	t := tree[idx]
+	if t.entry >= 0 {
+		return t.entry
+	}
+	if rest != "" {
+		if k := resolveDefault(t.children, rest); k >= 0 {
+			return k
+		}
+	}
+	return firstEntry(t.children)
+}
+
+// flatten turns the items of ctx's menu into entries. Submenus run their
+// body in a child context (only exported variables pass) to make their
+// own items.
+func (i *interp) flatten(ctx *envContext, path []string, m *boot.Menu, tree *[]flatItem, depth int) {
+	if ctx.menu == nil {
+		return
+	}
+	for _, it := range ctx.menu.items {
+		if it.submenu {
+			ft := flatItem{title: it.title, id: it.id, entry: -1}
+			if depth >= i.o.limits.Depth {
+				i.file = srcRef{vol: it.origin.Volume, path: it.origin.Path}
+				i.diag(it.origin.Line, "submenu %q: nesting deeper than %d levels", it.title, i.o.limits.Depth)
+				*tree = append(*tree, ft)
+				continue
+			}
+			child := ctx.child()
+			i.runBody(child, it, path, nil)
+			i.flatten(child, append(append([]string{}, path...), it.title), m, &ft.children, depth+1)
+			*tree = append(*tree, ft)
+			continue
+		}
+		e := i.evalEntry(ctx, it, path)
+		*tree = append(*tree, flatItem{title: it.title, id: it.id, entry: len(m.Entries)})
+		m.Entries = append(m.Entries, e)
+	}
+}
+
+// runBody runs a menu item's body in ctx with the item's arguments as
+// positional parameters and a fresh entry budget.
+func (i *interp) runBody(ctx *envContext, it *menuItem, path []string, b *bootState) ctl {
+	saved := i.cur
+	i.cur = ctx
+	i.args = append([]string{""}, it.args...)
+	i.boot = b
+	i.file = srcRef{vol: it.origin.Volume, path: it.origin.Path}
+	i.abortMsg = ""
+	i.replaced = nil
+	i.depth = 0
+	outer := i.stepLimit
+	total := i.o.limits.TotalSteps
+	remaining := total - i.steps
+	if remaining <= 0 {
+		remaining = 0
+	}
+	i.stepLimit = i.steps + min(i.o.limits.EntrySteps, remaining)
+	chosen := strings.Join(append(append([]string{}, path...), it.title), ">")
+	i.set("chosen", chosen)
+	c := i.execList(it.body)
+	i.stepLimit = outer
+	i.boot = nil
+	i.cur = saved
+	i.replaced = nil
+	return c
+}
+
+func (i *interp) evalEntry(ctx *envContext, it *menuItem, path []string) boot.Entry {
+	e := boot.Entry{
+		ID:     it.id,
+		Title:  it.title,
+		Menu:   append(append([]string{}, path...), it.title),
+		Source: boot.SourceGRUB,
+		Origin: it.origin,
+	}
+	if e.ID == "" {
+		e.ID = it.title
+	}
+	b := &bootState{}
+	savedWrites := i.saves
+	i.saves = nil
+	c := i.runBody(ctx.clone(), it, path, b)
+	if len(i.saves) > 0 {
+		if i.entryWrites == nil {
+			i.entryWrites = map[int][]EnvWrite{}
+		}
+		i.entryWrites[i.entryIndex] = i.saves
+	}
+	i.entryIndex++
+	i.saves = savedWrites
+	wrap := func(err error) error {
+		return fmt.Errorf("grub: %s:%d: %w", it.origin.Path, it.origin.Line, err)
+	}
+	if b.linux {
+		e.Kernel = b.kernel
+		e.Cmdline = b.cmdline
+		e.Initrds = b.initrds
+		e.Devicetree = b.dtb
+	}
+	switch {
+	case c == ctlAbort && i.abortMsg != "":
+		e.Err = wrap(fmt.Errorf("%s", i.abortMsg))
+	case b.unsupported != "":
+		e.Err = wrap(fmt.Errorf("%w: %s: leapboot boots only Linux kernels", ErrUnsupported, b.unsupported))
+	case !b.linux:
+		e.Err = wrap(ErrNoKernel)
+	case b.kernelErr != nil:
+		e.Err = wrap(fmt.Errorf("linux: %w", b.kernelErr))
+	case b.initrdErr != nil:
+		e.Err = wrap(fmt.Errorf("initrd: %w", b.initrdErr))
+	case b.dtbErr != nil:
+		e.Err = wrap(fmt.Errorf("devicetree: %w", b.dtbErr))
+	}
+	i.abortMsg = ""
+	return e
+}
