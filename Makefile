@@ -1,0 +1,47 @@
+# leapboot: `make run` boots the demo in QEMU, `make test` runs every test.
+GO      ?= go
+KERNEL  ?=
+GOFLAGS_BUILD = -trimpath -ldflags='-s -w'
+KDIR    = .cache/kernel
+
+.PHONY: all build deps kernel run test unit e2e bench fuzz lint clean
+
+all: build
+
+build: out/leapboot
+
+out/leapboot: FORCE
+	@mkdir -p out
+	CGO_ENABLED=0 $(GO) build $(GOFLAGS_BUILD) -o $@ ./cmds/leapboot
+
+FORCE:
+
+# Host packages (qemu-system-x86, disk tools); apt-get only when missing.
+deps:
+	@sh qemu/setup.sh
+
+# Debian's kernel package, unpacked into .cache/kernel (git-ignored).
+kernel: deps
+	@sh qemu/fetch-kernel.sh $(KDIR)
+
+# Boot the demo: the leapboot menu on this terminal. Quit QEMU with Ctrl-A then X.
+run: deps $(if $(KERNEL),,kernel) build
+	$(GO) run ./qemu/rundemo $(if $(KERNEL),-kernel $(KERNEL))
+
+# Every test, the QEMU end-to-end tests included.
+test: deps kernel
+	$(GO) vet ./...
+	$(GO) test -count=1 -timeout 25m ./...
+
+unit:
+	$(GO) test -short ./...
+
+bench: deps kernel
+	$(GO) test -run '^$$' -bench . -benchtime 1x ./...
+
+lint:
+	gofmt -l . | tee /dev/stderr | (! read x)
+	$(GO) vet ./...
+
+clean:
+	rm -rf out .cache/demo

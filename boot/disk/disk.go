@@ -1,0 +1,45 @@
+// Package disk finds the filesystems leapboot reads boot configuration from
+// and hands them out as boot.Volume values, always read-only.
+//
+// Three sources give volumes:
+//   - Scan: the running kernel's block devices from /sys/class/block, each
+//     identified from its superblock (boot/disk/probe) and mounted read-only
+//     (ext3/ext4 with noload, xfs with norecovery, so no journal is replayed);
+//   - Image: a disk image file, partition table and filesystems read in user
+//     space through go-diskfs (FAT, ext4, ISO 9660), without root or loop
+//     devices; go-diskfs panics on some inputs, so every call into it is
+//     guarded and a panic becomes an error on that volume;
+//   - Dir: a directory that stands for one volume.
+package disk
+
+import (
+	"io"
+	"log/slog"
+	"time"
+)
+
+type options struct {
+	timeout time.Duration
+	mountAt string
+	log     *slog.Logger
+}
+
+// Option configures Scan and Image.
+type Option func(*options)
+
+// WithTimeout bounds the time spent on one device (probe and mount).
+func WithTimeout(d time.Duration) Option { return func(o *options) { o.timeout = d } }
+
+// WithMountDir sets where Scan mounts volumes (default /run/leapboot/mnt).
+func WithMountDir(dir string) Option { return func(o *options) { o.mountAt = dir } }
+
+// WithLogger sets the logger for progress messages.
+func WithLogger(l *slog.Logger) Option { return func(o *options) { o.log = l } }
+
+func newOptions(opts []Option) options {
+	o := options{timeout: 2 * time.Second, mountAt: "/run/leapboot/mnt", log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	return o
+}

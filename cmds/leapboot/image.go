@@ -1,0 +1,69 @@
+package main
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/leapboot/leapboot/images"
+)
+
+func runImage(args []string) int {
+	fl := flag.NewFlagSet("image", flag.ContinueOnError)
+	out := fl.String("o", "", "output file (required)")
+	comp := fl.String("compress", "gzip", "compression: gzip, xz, zstd or none")
+	initBin := fl.String("init", "", "the leapboot binary to use as /init (default: this program)")
+	modDir := fl.String("modules-dir", "", "modules tree, lib/modules/VERSION with depmod's files")
+	mods := fl.String("modules", "", "comma-separated modules (or aliases) to include with their dependencies")
+	var files multiFlag
+	fl.Var(&files, "file", "DST=SRC: add host file SRC at DST (repeatable)")
+	if err := fl.Parse(args); err != nil {
+		return 2
+	}
+	if *out == "" || fl.NArg() != 0 {
+		fmt.Fprintln(os.Stderr, "leapboot image: -o FILE is required and no arguments are taken")
+		return 2
+	}
+	c, err := images.ParseCompression(*comp)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "leapboot image:", err)
+		return 2
+	}
+	if *initBin == "" {
+		if *initBin, err = os.Executable(); err != nil {
+			fmt.Fprintln(os.Stderr, "leapboot image:", err)
+			return 1
+		}
+	}
+	opts := []images.Option{images.WithInit(*initBin), images.WithCompression(c)}
+	if *mods != "" {
+		if *modDir == "" {
+			fmt.Fprintln(os.Stderr, "leapboot image: --modules needs --modules-dir")
+			return 2
+		}
+		opts = append(opts, images.WithModules(*modDir, strings.Split(*mods, ",")...))
+	}
+	for _, f := range files {
+		dst, src, ok := strings.Cut(f, "=")
+		if !ok {
+			fmt.Fprintf(os.Stderr, "leapboot image: --file %q: want DST=SRC\n", f)
+			return 2
+		}
+		opts = append(opts, images.WithFile(dst, src))
+	}
+	var buf bytes.Buffer
+	rep, err := images.Build(&buf, opts...)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "leapboot image:", err)
+		return 1
+	}
+	if err := os.WriteFile(*out, buf.Bytes(), 0o644); err != nil {
+		fmt.Fprintln(os.Stderr, "leapboot image:", err)
+		return 1
+	}
+	fmt.Fprintf(os.Stderr, "%s: %d bytes (%s); uncompressed: binary %d, modules %d (%d), other %d\n",
+		*out, rep.Compressed, c, rep.Binary, rep.Modules, len(rep.ModuleNames), rep.Other)
+	return 0
+}

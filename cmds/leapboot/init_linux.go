@@ -1,0 +1,284 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/leapboot/leapboot/boot"
+	"github.com/leapboot/leapboot/boot/disk"
+	"github.com/leapboot/leapboot/boot/kexec"
+	"github.com/leapboot/leapboot/boot/kmod"
+	"github.com/leapboot/leapboot/boot/sources"
+	"github.com/leapboot/leapboot/images"
+	"github.com/leapboot/leapboot/menu"
+)
+
+// kernelArgs is what /init takes from the kernel command line.
+type kernelArgs struct {
+	consoles []string      // device paths, in cmdline order
+	settle   time.Duration // leapboot.settle=SECONDS
+	timeout  *time.Duration
+}
+
+// parseCmdline reads console= and leapboot.* parameters.
+func parseCmdline(cmdline string) (kernelArgs, []string) {
+	ka := kernelArgs{settle: 3 * time.Second}
+	var warn []string
+	seen := map[string]bool{}
+	for _, w := range strings.Fields(cmdline) {
+		k, v, _ := strings.Cut(w, "=")
+		switch k {
+		case "console":
+			name, _, _ := strings.Cut(v, ",")
+			if name == "" || strings.ContainsAny(name, "/.") {
+				continue
+			}
+			dev := "/dev/" + name
+			if !seen[dev] {
+				seen[dev] = true
+				ka.consoles = append(ka.consoles, dev)
+			}
+		case "leapboot.settle", "leapboot.timeout":
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil || f < -1 || f > 86400 {
+				warn = append(warn, fmt.Sprintf("ignoring %s: want seconds", w))
+				continue
+			}
+			d := time.Duration(f * float64(time.Second))
+			if k == "leapboot.settle" {
+				ka.settle = d
+			} else {
+				if f < 0 {
+					d = boot.WaitForever
+				}
+				ka.timeout = &d
+			}
+		}
+	}
+	return ka, warn
+}
+
+// console is one terminal the menu runs on.
+type console struct {
+	*os.File
+}
+
+func openConsoles(paths []string) []io.ReadWriter {
+	if len(paths) == 0 {
+		paths = []string{"/dev/console"}
+	}
+	var out []io.ReadWriter
+	for _, p := range paths {
+		f, err := os.OpenFile(p, os.O_RDWR|unix.O_NOCTTY, 0)
+		if err != nil {
+			continue
+		}
+		if t, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS); err == nil {
+			t.Lflag &^= unix.ICANON | unix.ECHO | unix.ISIG
+			t.Iflag &^= unix.IXON
+			t.Cc[unix.VMIN], t.Cc[unix.VTIME] = 1, 0
+			unix.IoctlSetTermios(int(f.Fd()), unix.TCSETS, t)
+		}
+		out = append(out, console{f})
+	}
+	if len(out) == 0 {
+		out = append(out, console{os.Stdout})
+	}
+	return out
+}
+
+// say prints a line on every console and in the kernel log, so it carries
+// a kernel timestamp.
+func say(cons []io.ReadWriter, format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	for _, c := range cons {
+		io.WriteString(c, "leapboot: "+msg+"\r\n")
+	}
+	if k, err := os.OpenFile("/dev/kmsg", os.O_WRONLY, 0); err == nil {
+		io.WriteString(k, "leapboot: "+msg+"\n")
+		k.Close()
+	}
+}
+
+func mountBase() []error {
+	var errs []error
+	for _, m := range []struct{ src, dir, typ, data string }{
+		{"proc", "/proc", "proc", ""},
+		{"sysfs", "/sys", "sysfs", ""},
+		{"devtmpfs", "/dev", "devtmpfs", "mode=0755"},
+		{"tmpfs", "/tmp", "tmpfs", "mode=1777"},
+		{"tmpfs", "/run", "tmpfs", "mode=0755"},
+	} {
+		os.MkdirAll(m.dir, 0o755)
+		if err := unix.Mount(m.src, m.dir, m.typ, unix.MS_NOSUID, m.data); err != nil && !errors.Is(err, unix.EBUSY) {
+			errs = append(errs, fmt.Errorf("mount %s: %w", m.dir, err))
+		}
+	}
+	return errs
+}
+
+func loadModules(order string) (n int, errs []error) {
+	b, err := os.ReadFile(order)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return 0, nil
+		}
+		return 0, []error{err}
+	}
+	for _, p := range strings.Fields(string(b)) {
+		if err := kmod.Load(p, ""); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		n++
+	}
+	return n, errs
+}
+
+// settle waits until block devices have appeared and none has been added
+// for a short while, or until the limit.
+func settle(limit time.Duration) int {
+	deadline := time.Now().Add(limit)
+	last, stable := -1, time.Now()
+	for {
+		ents, _ := os.ReadDir("/sys/class/block")
+		n := 0
+		for _, e := range ents {
+			if !strings.HasPrefix(e.Name(), "ram") && !strings.HasPrefix(e.Name(), "loop") {
+				n++
+			}
+		}
+		if n != last {
+			last, stable = n, time.Now()
+		}
+		if (n > 0 && time.Since(stable) >= 200*time.Millisecond) || time.Now().After(deadline) {
+			return n
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+}
+
+func runInit(args []string) int {
+	start := time.Now()
+	baseErrs := mountBase()
+	cmdline, _ := os.ReadFile("/proc/cmdline")
+	ka, warns := parseCmdline(string(cmdline))
+	cons := openConsoles(ka.consoles)
+	say(cons, "start")
+	for _, e := range baseErrs {
+		say(cons, "warning: %v", e)
+	}
+	for _, w := range warns {
+		say(cons, "warning: %s", w)
+	}
+	n, errs := loadModules(images.ModulesOrderFile)
+	for _, e := range errs {
+		say(cons, "warning: %v", e)
+	}
+	ndev := settle(ka.settle)
+	say(cons, "loaded %d modules, %d block devices, %v", n, ndev, time.Since(start).Round(time.Millisecond))
+
+	_, shellErr := exec.LookPath("/bin/sh")
+	ctx := context.Background()
+	for {
+		// A panic must never end PID 1: the kernel would panic with it.
+		func() {
+			defer func() {
+				if r := recover(); r != nil {
+					say(cons, "internal error: %v; starting over", r)
+					time.Sleep(time.Second)
+				}
+			}()
+			bootMenu(ctx, cons, ka, shellErr == nil)
+		}()
+	}
+}
+
+// bootMenu scans, shows the menu and boots; it returns to rescan.
+func bootMenu(ctx context.Context, cons []io.ReadWriter, ka kernelArgs, allowShell bool) {
+	{
+		scanned, err := disk.Scan(ctx)
+		var vols []*boot.Volume
+		var m boot.Menu
+		if err != nil {
+			m = boot.Menu{Default: -1, Timeout: boot.WaitForever}
+			m.Diagnostics = append(m.Diagnostics, boot.Diagnostic{Message: err.Error()})
+			scanned = &disk.Scanned{}
+		} else {
+			vols = scanned.Volumes
+			m = sources.Read(ctx, vols, sources.WithPlatform(hostPlatform()))
+			for _, p := range scanned.Problems {
+				m.Diagnostics = append(m.Diagnostics, boot.Diagnostic{Message: p.Error()})
+			}
+		}
+		if !m.TimeoutSet {
+			m.Timeout = boot.WaitForever
+		}
+		if ka.timeout != nil {
+			m.Timeout = *ka.timeout
+		}
+		say(cons, "%d volumes, %d entries", len(vols), len(m.Entries))
+		model := menu.New(m, allowShell)
+	menuLoop:
+		for {
+			switch menu.Run(ctx, model, cons, time.Second) {
+			case menu.Boot:
+				e := &m.Entries[model.Chosen]
+				err := bootEntry(cons, e, scanned)
+				// Only a failure comes back.
+				model.Message = fmt.Sprintf("boot %q failed: %v", e.Title, err)
+				say(cons, "%s", model.Message)
+				model.Counting = false
+			case menu.Shell:
+				shell(cons)
+			case menu.Rescan, menu.None:
+				scanned.Close()
+				break menuLoop
+			}
+		}
+	}
+}
+
+func bootEntry(cons []io.ReadWriter, e *boot.Entry, scanned *disk.Scanned) error {
+	plan, err := kexec.PlanFor(e)
+	if err != nil {
+		return err
+	}
+	say(cons, "loading %s", e.Title)
+	if err := kexec.Load(plan); err != nil {
+		return err
+	}
+	if err := scanned.Close(); err != nil {
+		say(cons, "warning: %v", err)
+	}
+	unix.Sync()
+	say(cons, "kexec")
+	err = kexec.Reboot()
+	// reboot(KEXEC) does not return on success.
+	kexec.Unload()
+	return err
+}
+
+func shell(cons []io.ReadWriter) {
+	c, ok := cons[0].(console)
+	if !ok {
+		return
+	}
+	cmd := exec.Command("/bin/sh")
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = c.File, c.File, c.File
+	cmd.Env = append(os.Environ(), "PATH=/bin:/sbin:/usr/bin:/usr/sbin")
+	cmd.Dir = filepath.Clean("/")
+	if err := cmd.Run(); err != nil {
+		say(cons, "shell: %v", err)
+	}
+}

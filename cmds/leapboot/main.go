@@ -1,0 +1,65 @@
+// Command leapboot is a boot loader that runs as /init in an initramfs: it
+// finds the disks, reads the boot entries the installed systems left there
+// (GRUB, Boot Loader Spec, UKIs, syslinux), shows a menu and kexecs the
+// chosen kernel. On a running system it lists what would boot.
+//
+// Usage:
+//
+//	leapboot                      as PID 1: the boot loader
+//	leapboot list [--json] [--image FILE]... [--dir DIR]...
+//	leapboot image -o FILE [--compress gzip|xz|zstd|none] [--modules-dir DIR --modules a,b,...]
+//	leapboot version
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+const usage = `usage:
+  leapboot list [--json] [--platform efi|pc] [--image FILE]... [--dir DIR]...
+      what would boot: from this system's block devices (needs root),
+      from disk image files, or from directories (one volume each)
+  leapboot image -o FILE [--compress gzip|xz|zstd|none] [--init BINARY]
+                 [--modules-dir /lib/modules/VERSION --modules a,b,...] [--file DST=SRC]...
+      build a leapboot initramfs
+  leapboot init
+      run as the boot loader (what /init does as PID 1)
+  leapboot version
+`
+
+var version = "dev"
+
+func main() {
+	if os.Getpid() == 1 || filepath.Base(os.Args[0]) == "init" {
+		os.Exit(runInit(os.Args[1:]))
+	}
+	if len(os.Args) < 2 {
+		fmt.Fprint(os.Stderr, usage)
+		os.Exit(2)
+	}
+	var code int
+	switch cmd, args := os.Args[1], os.Args[2:]; cmd {
+	case "list":
+		code = runList(args)
+	case "image":
+		code = runImage(args)
+	case "init":
+		code = runInit(args)
+	case "version":
+		fmt.Println("leapboot", version)
+	case "help", "-h", "--help":
+		fmt.Print(usage)
+	default:
+		fmt.Fprintf(os.Stderr, "leapboot: unknown command %q\n%s", cmd, usage)
+		code = 2
+	}
+	os.Exit(code)
+}
+
+// multiFlag collects a repeated string flag.
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return fmt.Sprint(*m) }
+func (m *multiFlag) Set(s string) error { *m = append(*m, s); return nil }

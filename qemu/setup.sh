@@ -1,0 +1,25 @@
+#!/bin/sh
+# Installs what `make run` and `make test` need on a Debian or Ubuntu machine,
+# only when something is missing. Uses sudo when not root.
+set -eu
+need=""
+have() { command -v "$1" >/dev/null 2>&1; }
+have qemu-system-x86_64 || need="$need qemu-system-x86"
+have sgdisk || need="$need gdisk"
+have partx || need="$need util-linux"
+have mkfs.vfat || need="$need dosfstools"
+have mcopy || need="$need mtools"
+have mkfs.ext4 || need="$need e2fsprogs"
+have depmod || need="$need kmod"
+have dpkg-deb || need="$need dpkg"
+have cpio || need="$need cpio"
+have blkid || need="$need util-linux"
+for extra in ${LEAPBOOT_EXTRA_PACKAGES:-}; do
+	dpkg -s "$extra" >/dev/null 2>&1 || need="$need $extra"
+done
+[ -z "$need" ] && exit 0
+sudo=""
+[ "$(id -u)" = 0 ] || sudo="sudo"
+echo "installing:$need"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $need
