@@ -122,6 +122,8 @@ type parser struct {
 	o     options
 	items []item
 	diags []boot.Diagnostic
+	// confOrigin is the loader.conf that was read.
+	confOrigin boot.Origin
 }
 
 func (p *parser) diag(v *boot.Volume, file string, line int, format string, args ...any) {

@@ -29,7 +29,8 @@ const (
 // LoaderConf is what systemd-boot reads from loader/loader.conf.
 type LoaderConf struct {
 	// Default is the default entry: a glob over entry IDs, or "@saved".
-	Default string
+	Default     string
+	DefaultLine int
 	// Timeout and TimeoutMode: see TimeoutMode.
 	Timeout     time.Duration
 	TimeoutMode TimeoutMode
@@ -73,7 +74,7 @@ func ParseLoaderConf(data []byte) LoaderConf {
 				bad(kv, ": the only special entry is @saved")
 				continue
 			}
-			c.Default = kv.Value
+			c.Default, c.DefaultLine = kv.Value, kv.Line
 		case "editor":
 			if b, ok := parseBool(kv.Value); ok {
 				c.Editor = b
@@ -135,6 +136,7 @@ func (p *parser) readLoaderConf(v *boot.Volume, file string) *LoaderConf {
 		return nil
 	}
 	c := ParseLoaderConf(data)
+	p.confOrigin = boot.Origin{Volume: v, Path: file}
 	for _, pr := range c.Problems {
 		p.diag(v, file, pr.Line, "%s", pr.Msg)
 	}
@@ -205,55 +207,62 @@ func (p *parser) selectDefault(m *boot.Menu, conf *LoaderConf) {
 		}
 	}
 	saved, _ := p.efiVar("LoaderEntryLastBooted")
-	var patterns []string
+	type pattern struct {
+		glob   string
+		origin boot.Origin
+	}
+	var patterns []pattern
+	efiOrigin := func(n string) boot.Origin { return boot.Origin{Path: "efivars/" + n + "-" + LoaderGUID} }
 	if s, ok := p.efiVar("LoaderEntryOneShot"); ok {
-		patterns = append(patterns, s)
+		patterns = append(patterns, pattern{s, efiOrigin("LoaderEntryOneShot")})
 	}
 	if s, ok := p.efiVar("LoaderEntryDefault"); ok {
+		o := efiOrigin("LoaderEntryDefault")
 		if strings.EqualFold(s, "@saved") {
-			s = saved
+			s, o = saved, efiOrigin("LoaderEntryLastBooted")
 		}
-		patterns = append(patterns, s)
+		patterns = append(patterns, pattern{s, o})
 	}
 	if conf != nil && conf.Default != "" {
-		s := conf.Default
+		s, o := conf.Default, p.confOrigin
+		o.Line = conf.DefaultLine
 		if strings.EqualFold(s, "@saved") {
-			s = saved
+			s, o = saved, efiOrigin("LoaderEntryLastBooted")
 		}
-		patterns = append(patterns, s)
-	}
-	for _, pat := range patterns {
-		if i := p.find(m.Entries, pat); i >= 0 {
-			m.Default = i
-			return
-		}
+		patterns = append(patterns, pattern{s, o})
 	}
 	if len(m.Entries) > 0 {
 		m.Default = 0
 	}
+	for _, pat := range patterns {
+		if pat.glob == "" {
+			continue
+		}
+		if i := p.find(m.Entries, pat.glob, pat.origin); i >= 0 {
+			m.Default = i
+			return
+		}
+		p.diags = append(p.diags, boot.Diagnostic{Origin: pat.origin,
+			Message: fmt.Sprintf("default entry %q matches no entry", pat.glob)})
+	}
 }
 
 // find returns the index of the first entry whose ID matches the glob
-// pattern (case-insensitively). An ID also matches without its ".conf"
-// suffix, as older systemd-boot IDs were written.
-func (p *parser) find(entries []boot.Entry, pattern string) int {
+// pattern (case-insensitively). As in systemd-boot 252, "arch" does not
+// match "arch.conf": IDs include the suffix.
+func (p *parser) find(entries []boot.Entry, pattern string, o boot.Origin) int {
 	if pattern == "" {
 		return -1
 	}
 	pat := strings.ToLower(pattern)
 	if _, err := path.Match(pat, ""); err != nil {
-		p.diag(nil, "", 0, "bad default entry pattern %q: %v", pattern, err)
+		p.diags = append(p.diags, boot.Diagnostic{Origin: o, Message: fmt.Sprintf("bad default entry pattern %q: %v", pattern, err)})
 		return -1
 	}
 	for i, e := range entries {
 		id := strings.ToLower(e.ID)
 		if ok, _ := path.Match(pat, id); ok {
 			return i
-		}
-		if old, cut := strings.CutSuffix(id, ".conf"); cut {
-			if ok, _ := path.Match(pat, old); ok {
-				return i
-			}
 		}
 	}
 	return -1
