@@ -49,7 +49,7 @@ func init() {
 		"continue":   cmdBreak,
 		"shift":      cmdShift,
 		"setparams":  cmdSetparams,
-		"exit":       func(*interp, []string) (ctl, error) { return ctlExit, nil },
+		"exit":       cmdExit,
 		"source":     cmdSource,
 		".":          cmdSource,
 		"configfile": cmdConfigfile,
@@ -114,7 +114,7 @@ var ignored = map[string]bool{
 	"all_video": true, "efi_gop": true, "efi_uga": true, "vbe": true, "vga": true,
 	"true_colour": true, "outb": true, "inb": true, "setpci": true, "usb": true,
 	"dhcp": true, "net_bootp": true, "net_dhcp": true, "lsfonts": true,
-	"smbios": true, "tpm": true, "rescue": true, "gptsync": true, "badram": true,
+	"smbios": true, "grub_platform": true, "kfreebsd_module": true, "kfreebsd_module_elf": true, "kfreebsd_loadenv": true, "tpm": true, "rescue": true, "gptsync": true, "badram": true,
 	"cutmem": true, "hello": true, "hashsum": true, "sha256sum": true, "md5sum": true,
 }
 
@@ -143,16 +143,15 @@ func cmdSet(i *interp, argv []string) (ctl, error) {
 	if len(argv) == 1 {
 		return ctlNone, nil
 	}
-	for _, a := range argv[1:] {
-		name, val, ok := strings.Cut(a, "=")
-		if !ok {
-			return ctlNone, fmt.Errorf("%q is not an assignment", a)
-		}
-		if name == "" {
-			return ctlNone, errors.New("empty variable name")
-		}
-		i.set(name, val)
+	// GRUB's set uses only its first argument: "set a=x y" sets a to x.
+	name, val, ok := strings.Cut(argv[1], "=")
+	if !ok {
+		return ctlNone, fmt.Errorf("%q is not an assignment", argv[1])
 	}
+	if name == "" {
+		return ctlNone, errors.New("empty variable name")
+	}
+	i.set(name, val)
 	return ctlNone, nil
 }
 
@@ -747,4 +746,12 @@ func cmdDevicetree(i *interp, argv []string) (ctl, error) {
 	i.boot.dtb = &f
 	i.boot.dtbErr = err
 	return ctlNone, nil
+}
+
+func cmdExit(i *interp, argv []string) (ctl, error) {
+	if i.boot != nil && !i.boot.loaded {
+		i.boot.loaded = true
+		i.boot.unsupported = "exit (back to the firmware)"
+	}
+	return ctlExit, nil
 }

@@ -420,6 +420,20 @@ func (i *interp) execCmd(n *cmdNode) ctl {
 	if len(argv) == 0 {
 		return ctlNone
 	}
+	if argv[0] == "!" {
+		// "! cmd" inverts the command's status.
+		if len(argv) == 1 {
+			i.status = 1
+			return ctlNone
+		}
+		c := i.call(argv[1:], n.line)
+		if i.status == 0 {
+			i.status = 1
+		} else {
+			i.status = 0
+		}
+		return c
+	}
 	return i.call(argv, n.line)
 }
 
@@ -486,7 +500,7 @@ func (i *interp) defineMenu(n *menuNode) {
 		kind = "submenu"
 	}
 	argv := append([]string{kind}, i.expand(n.args)...)
-	opts, pos, err := parseOptions(argv, menuOptions)
+	opts, pos, err := parseOptions(argv, menuOptions, true)
 	if err != nil {
 		i.status = 1
 		i.diag(n.line, "%s: %v", kind, err)
@@ -495,6 +509,11 @@ func (i *interp) defineMenu(n *menuNode) {
 	if len(pos) == 0 {
 		i.status = 1
 		i.diag(n.line, "%s: missing title", kind)
+		return
+	}
+	if n.hidden {
+		// hiddenentry (SUSE, NixOS, GRUB 2.12): reachable only by hotkey.
+		i.status = 0
 		return
 	}
 	if i.cur.menu == nil {

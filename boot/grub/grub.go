@@ -197,6 +197,7 @@ func Evaluate(ctx context.Context, vols []*boot.Volume, opts ...Option) *Result 
 	res := &Result{EntryEnvWrites: map[int][]EnvWrite{}}
 	var menus []boot.Menu
 	first := true
+	used := map[fileKey]bool{}
 	for _, c := range candidates(vols, o.platform) {
 		if i.loaded[fileKey{c.vol, c.path}] {
 			continue
@@ -209,6 +210,12 @@ func Evaluate(ctx context.Context, vols []*boot.Volume, opts ...Option) *Result 
 		if len(m.Entries) == 0 {
 			continue
 		}
+		if used[fileKey{file.vol, file.path}] {
+			// The same menu reached again (two ESP stubs, or a stub and
+			// the config itself): listed once.
+			continue
+		}
+		used[fileKey{file.vol, file.path}] = true
 		if first {
 			res.TimeoutStyle = style
 			first = false

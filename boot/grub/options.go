@@ -26,14 +26,16 @@ var menuOptions = []optSpec{
 // option with a value takes "--opt=value" or the next argument when that
 // does not start with '-'; "--" ends the options. Options whose spec long
 // name ends in '*' match any long name with that prefix (--hint-bios=…).
-// The result maps the long name (or the matched prefix without '*') to
+// With acceptDash (GRUB_COMMAND_ACCEPT_DASH), unknown options are
+// positional arguments. The result maps the long name (or the matched prefix without '*') to
 // its values, in order; a flag without a value maps to [""].
-func parseOptions(argv []string, specs []optSpec) (map[string][]string, []string, error) {
+func parseOptions(argv []string, specs []optSpec, acceptDash ...bool) (map[string][]string, []string, error) {
 	set := map[string][]string{}
 	var pos []string
 	if len(argv) == 0 {
 		return set, nil, nil
 	}
+	dash := len(acceptDash) > 0 && acceptDash[0]
 	args := argv[1:]
 	for k := 0; k < len(args); k++ {
 		a := args[k]
@@ -46,6 +48,18 @@ func parseOptions(argv []string, specs []optSpec) (map[string][]string, []string
 			break
 		}
 		if a[1] != '-' {
+			if dash {
+				known := true
+				for j := 1; j < len(a); j++ {
+					if findShort(specs, a[j]) == nil {
+						known = false
+					}
+				}
+				if !known {
+					pos = append(pos, a)
+					continue
+				}
+			}
 			// Short options, possibly grouped.
 			for j := 1; j < len(a); j++ {
 				sp := findShort(specs, a[j])
@@ -80,6 +94,10 @@ func parseOptions(argv []string, specs []optSpec) (map[string][]string, []string
 		}
 		name, val, hasVal := strings.Cut(a[2:], "=")
 		sp, key := findLong(specs, name)
+		if sp == nil && dash {
+			pos = append(pos, a)
+			continue
+		}
 		if sp == nil {
 			return nil, nil, fmt.Errorf("unknown argument `%s'", a)
 		}

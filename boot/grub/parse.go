@@ -41,6 +41,7 @@ type funcNode struct {
 
 type menuNode struct {
 	submenu bool
+	hidden  bool
 	args    []word
 	body    []node
 	line    int
@@ -280,7 +281,7 @@ func (p *parser) statement(terms []string) node {
 		p.expectRBrace(line)
 		p.depth--
 		return &funcNode{name: name, body: body, line: line}
-	case "menuentry", "submenu":
+	case "menuentry", "submenu", "hiddenentry":
 		p.enter(line)
 		p.advance()
 		var args []word
@@ -296,7 +297,7 @@ func (p *parser) statement(terms []string) node {
 		body := p.list(nil, true)
 		p.expectRBrace(line)
 		p.depth--
-		return &menuNode{submenu: kw == "submenu", args: args, body: body, line: line}
+		return &menuNode{submenu: kw == "submenu", hidden: kw == "hiddenentry", args: args, body: body, line: line}
 	}
 	// A simple command: words up to a separator.
 	var words []word
