@@ -74,7 +74,8 @@ func TestInitrd(out, demoinit, name string) error {
 	return os.WriteFile(out, b.Bytes(), 0o644)
 }
 
-// DemoEntry is one entry of the demo disk and what booting it must show.
+// DemoEntry is one entry of the demo disk and what booting it must show
+// (nothing for the broken ones).
 type DemoEntry struct {
 	Title   string
 	Initrds string // what demoinit prints after "initrds="
@@ -86,6 +87,7 @@ type DemoEntry struct {
 type Demo struct {
 	Initramfs string
 	Disk      string
+	Leapboot  string // the leapboot binary inside the initramfs
 	Kernel    Kernel
 	RootUUID  string
 	Entries   []DemoEntry // in menu order; the first is the default
@@ -95,6 +97,8 @@ type Demo struct {
 const (
 	DemoRootUUID = "6c1a2f8e-0d3b-4b7a-9c55-2f1e8d7a4b10"
 	DemoESPID    = "1234ABCD"
+	DemoESPPart  = "e5b00001-0000-4000-8000-000000000001"
+	DemoRootPart = "e5b00001-0000-4000-8000-000000000002"
 )
 
 // BuildDemo builds the leapboot binary, the demo initrds, the leapboot
@@ -113,7 +117,7 @@ func BuildDemo(dir string, k Kernel) (*Demo, error) {
 			return nil, err
 		}
 	}
-	d := &Demo{Initramfs: filepath.Join(dir, "leapboot.cpio.gz"), Disk: filepath.Join(dir, "demo.img"), Kernel: k, RootUUID: DemoRootUUID}
+	d := &Demo{Initramfs: filepath.Join(dir, "leapboot.cpio.gz"), Disk: filepath.Join(dir, "demo.img"), Leapboot: leapboot, Kernel: k, RootUUID: DemoRootUUID}
 	var b bytes.Buffer
 	opts := []images.Option{images.WithInit(leapboot)}
 	if k.Modules != "" {
@@ -139,23 +143,30 @@ menuentry 'Demo: second entry (GRUB)' --id demo-grub-2 {
 	linux /boot/vmlinuz console=ttyS0 demo.entry=grub-2 quiet
 	initrd /boot/initrd-grub-2.img
 }
+menuentry 'Demo: corrupt kernel (kexec fails, the menu stays)' --id demo-corrupt {
+	linux /boot/vmlinuz-corrupt console=ttyS0
+}
+menuentry 'Demo: missing initrd (shown as broken)' --id demo-missing {
+	linux /boot/vmlinuz console=ttyS0
+	initrd /boot/initrd-that-is-not-there.img
+}
 `, DemoRootUUID)
 	blsEntry := "title Demo: Boot Loader Spec entry (ESP)\nlinux /demo/vmlinuz\ninitrd /demo/initrd-bls.img\noptions console=ttyS0 demo.entry=bls\n"
 	loaderConf := "default demo-bls.conf\ntimeout 5\n"
-	files := map[string][]byte{"grub.cfg": []byte(grubCfg), "demo-bls.conf": []byte(blsEntry), "loader.conf": []byte(loaderConf)}
+	files := map[string][]byte{"grub.cfg": []byte(grubCfg), "vmlinuz-corrupt": bytes.Repeat([]byte("not a kernel "), 1000), "demo-bls.conf": []byte(blsEntry), "loader.conf": []byte(loaderConf)}
 	for n, b := range files {
 		if err := os.WriteFile(filepath.Join(dir, n), b, 0o644); err != nil {
 			return nil, err
 		}
 	}
 	err := BuildDisk(d.Disk, []Part{
-		{Name: "ESP", Type: "ef00", FS: "vfat", SizeMiB: 40, UUID: DemoESPID, Label: "ESP", Files: map[string]string{
+		{Name: "ESP", Type: "ef00", FS: "vfat", SizeMiB: 40, UUID: DemoESPID, Label: "ESP", PartUUID: DemoESPPart, Files: map[string]string{
 			"/loader/loader.conf":           filepath.Join(dir, "loader.conf"),
 			"/loader/entries/demo-bls.conf": filepath.Join(dir, "demo-bls.conf"),
 			"/demo/vmlinuz":                 k.Vmlinuz,
 			"/demo/initrd-bls.img":          filepath.Join(dir, "initrd-bls.img"),
 		}},
-		{Name: "root", Type: "8300", FS: "ext4", SizeMiB: 48, UUID: DemoRootUUID, Label: "demo-root", Files: map[string]string{
+		{Name: "root", Type: "8300", FS: "ext4", SizeMiB: 48, UUID: DemoRootUUID, Label: "demo-root", PartUUID: DemoRootPart, Files: map[string]string{
 			"/boot/grub/grub.cfg":     filepath.Join(dir, "grub.cfg"),
 			"/boot/vmlinuz":           k.Vmlinuz,
 			"/boot/initrd-grub-1.img": filepath.Join(dir, "initrd-grub-1.img"),
@@ -168,6 +179,8 @@ menuentry 'Demo: second entry (GRUB)' --id demo-grub-2 {
 	d.Entries = []DemoEntry{
 		{"Demo: Debian-style entry (GRUB, ext4)", "grub-1", "BOOT_IMAGE=/boot/vmlinuz root=UUID=" + DemoRootUUID + " ro console=ttyS0 demo.entry=grub-1"},
 		{"Demo: second entry (GRUB)", "grub-2", "BOOT_IMAGE=/boot/vmlinuz console=ttyS0 demo.entry=grub-2 quiet"},
+		{Title: "Demo: corrupt kernel (kexec fails, the menu stays)"},
+		{Title: "Demo: missing initrd (shown as broken)"},
 		{"Demo: Boot Loader Spec entry (ESP)", "bls", "console=ttyS0 demo.entry=bls"},
 	}
 	return d, nil

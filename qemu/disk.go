@@ -17,11 +17,17 @@ type Part struct {
 	SizeMiB int
 	UUID    string // ext4: the UUID; vfat: the 8-hex-digit volume id
 	Label   string
+	// PartUUID is the GPT partition GUID (random when empty).
+	PartUUID string
 	// Files maps a path inside the filesystem to a host file.
 	Files map[string]string
 	// MkfsArgs are extra arguments for mkfs (for example "-O ^metadata_csum").
 	MkfsArgs []string
 }
+
+// DiskGUID is the GPT disk GUID BuildDisk writes, so images are the same
+// from run to run.
+const DiskGUID = "5eed0000-1eab-4b00-8000-000000000001"
 
 // BuildDisk writes a GPT disk image with the given partitions, using the
 // real tools (sgdisk, mkfs.vfat, mcopy, mkfs.ext4 -d) and byte offsets, so
@@ -35,10 +41,13 @@ func BuildDisk(path string, parts []Part) error {
 	if err := run("truncate", "-s", fmt.Sprintf("%dM", total), path); err != nil {
 		return err
 	}
-	args := []string{}
+	args := []string{"-U", DiskGUID}
 	for i, p := range parts {
 		n := i + 1
 		args = append(args, "-n", fmt.Sprintf("%d:0:+%dM", n, p.SizeMiB), "-t", fmt.Sprintf("%d:%s", n, p.Type), "-c", fmt.Sprintf("%d:%s", n, p.Name))
+		if p.PartUUID != "" {
+			args = append(args, "-u", fmt.Sprintf("%d:%s", n, p.PartUUID))
+		}
 	}
 	if err := run("sgdisk", append(args, path)...); err != nil {
 		return err

@@ -1,6 +1,7 @@
 package qemu
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -10,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/leapboot/leapboot/images"
 )
 
 // These tests boot for real: Debian's kernel with the leapboot initramfs,
@@ -115,7 +118,7 @@ func TestBootPickByKey(t *testing.T) {
 		want int
 	}{
 		{"second GRUB entry", "2\r", 1},
-		{"BLS entry on the ESP, with arrows", "jj\r", 2},
+		{"BLS entry on the ESP, moving with j", "jjjj\r", 4},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			vm := boot(t, demo.Options(""))
@@ -126,6 +129,56 @@ func TestBootPickByKey(t *testing.T) {
 				t.Fatal(err)
 			}
 			expectBooted(t, vm, demo.Entries[tc.want])
+		})
+	}
+}
+
+// TestFailedKexecReturnsToMenu: a corrupt kernel makes kexec_file_load fail;
+// leapboot says why, stays in the menu, and the next choice boots. The
+// entry with a missing initrd is shown broken and refuses to boot.
+func TestFailedKexecReturnsToMenu(t *testing.T) {
+	vm := boot(t, demo.Options(""))
+	if _, err := vm.Expect(`cannot boot: .*initrd-that-is-not-there.img`, bootTimeout); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := vm.Expect(`Booting "`, bootTimeout); err != nil {
+		t.Fatal(err)
+	}
+	vm.Send("3\r")
+	if _, err := vm.Expect(`boot "Demo: corrupt kernel[^"]*" failed: kexec: kexec_file_load: exec format error \(the file is not a kernel image`, bootTimeout); err != nil {
+		t.Fatal(err)
+	}
+	vm.Send("4\r")
+	if _, err := vm.Expect(`boot "Demo: missing initrd[^"]*" failed: .*cannot boot`, 30*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	vm.Send("1\r")
+	expectBooted(t, vm, demo.Entries[0])
+}
+
+// TestCompressions: the kernel unpacks the initramfs in every compression
+// `leapboot image` writes (xz must use CRC32: the kernel knows no other).
+func TestCompressions(t *testing.T) {
+	for _, c := range []images.Compression{images.XZ, images.Zstd, images.None} {
+		t.Run(string(c), func(t *testing.T) {
+			initramfs := filepath.Join(t.TempDir(), "initramfs")
+			var b bytes.Buffer
+			if _, err := images.Build(&b, images.WithInit(demo.Leapboot), images.WithCompression(c),
+				images.WithModules(demo.Kernel.Modules, BootModules...)); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(initramfs, b.Bytes(), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			o := demo.Options("")
+			o.Initrd = initramfs
+			vm := boot(t, o)
+			if _, err := vm.Expect(`leapboot: loaded (\d+) modules, [1-9]\d* block devices`, bootTimeout); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := vm.Expect(`Booting "`, bootTimeout); err != nil {
+				t.Fatal(err)
+			}
 		})
 	}
 }
