@@ -151,7 +151,7 @@ func TestParseTable(t *testing.T) {
 			name: "extlinux with fdt, relative paths and menu labels",
 			fs: fstest.MapFS{
 				"boot/extlinux/extlinux.conf": file("TIMEOUT 30\nDEFAULT b\nLABEL a\n  MENU LABEL ^Alpha\n  LINUX ../vmlinuz\n  FDT dtbs/x.dtb\n  APPEND ro\nLABEL b\n  KERNEL /boot/vmlinuz\n  FDTDIR /dtbs\n"),
-				"boot/vmlinuz": file("K"), "boot/extlinux/dtbs/x.dtb": file("D"),
+				"boot/vmlinuz":                file("K"), "boot/extlinux/dtbs/x.dtb": file("D"),
 			},
 			want:    "a=Alpha *b",
 			timeout: 3 * time.Second,
@@ -177,7 +177,7 @@ func TestParseTable(t *testing.T) {
 		},
 		{
 			name: "UI highlights MENU DEFAULT over DEFAULT",
-			fs: fstest.MapFS{"isolinux/isolinux.cfg": file("default vesamenu.c32\nlabel a\nkernel /k\nlabel b\nkernel /k\nmenu default\n"), "k": file("K")},
+			fs:   fstest.MapFS{"isolinux/isolinux.cfg": file("default vesamenu.c32\nlabel a\nkernel /k\nlabel b\nkernel /k\nmenu default\n"), "k": file("K")},
 			want: "a *b",
 		},
 		{
