@@ -108,6 +108,8 @@ type interp struct {
 	// the same menu is not listed twice.
 	loaded      map[fileKey]bool
 	countItems  int
+	lastCheck   int
+	seenDiag    map[boot.Diagnostic]bool
 	entryIndex  int
 	entryWrites map[int][]EnvWrite
 }
@@ -133,25 +135,41 @@ func (i *interp) diag(line int, format string, args ...any) {
 	if len(i.diags) == i.o.limits.Diagnostics-1 {
 		msg = "too many diagnostics; the rest are dropped"
 	}
-	i.diags = append(i.diags, boot.Diagnostic{
+	d := boot.Diagnostic{
 		Origin:  boot.Origin{Volume: i.file.vol, Path: i.file.path, Line: line},
 		Message: msg,
-	})
+	}
+	if i.seenDiag == nil {
+		i.seenDiag = map[boot.Diagnostic]bool{}
+	}
+	if i.seenDiag[d] {
+		return
+	}
+	i.seenDiag[d] = true
+	i.diags = append(i.diags, d)
 }
 
 // step charges one unit of work. It returns false when the budget is
 // spent or the context is done; the caller then unwinds with ctlAbort.
-func (i *interp) step() bool {
+func (i *interp) step() bool { return i.charge(1) }
+
+// charge charges n units of work (expanding 256 bytes costs one unit).
+func (i *interp) charge(n int) bool {
 	if i.abortMsg != "" {
 		return false
 	}
-	i.steps++
+	i.steps += n
 	if i.steps > i.stepLimit {
 		i.abortMsg = fmt.Sprintf("%v (%d steps); stopped here", errBudget, i.stepLimit)
 		i.diag(i.line, "%s", i.abortMsg)
 		return false
 	}
-	if i.steps&1023 == 0 && i.ctx.Err() != nil {
+	if i.steps-i.lastCheck >= 1024 {
+		i.lastCheck = i.steps
+	} else {
+		return true
+	}
+	if i.ctx.Err() != nil {
 		i.abortMsg = "cancelled: " + i.ctx.Err().Error()
 		i.diag(i.line, "%s", i.abortMsg)
 		return false
@@ -269,6 +287,7 @@ func (i *interp) expandWord(w word, fields []string) []string {
 	if have {
 		fields = append(fields, cur.String())
 	}
+	i.charge(total / 256)
 	return fields
 }
 

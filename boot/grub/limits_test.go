@@ -1,0 +1,126 @@
+package grub
+
+import (
+	"context"
+	"io"
+	"io/fs"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/leapboot/leapboot/boot"
+)
+
+// hostile runs a config that must end with a diagnostic containing want,
+// quickly, and still list the good entry A defined before the trouble.
+func hostile(t *testing.T, name, cfg, want string) {
+	t.Helper()
+	t.Run(name, func(t *testing.T) {
+		start := time.Now()
+		vols := oneVol("menuentry A { linux /vmlinuz; }\n"+cfg, "/vmlinuz")
+		m := Parse(context.Background(), vols)
+		if d := time.Since(start); d > 5*time.Second {
+			t.Errorf("took %v", d)
+		}
+		if !strings.Contains(diagText(m), want) {
+			t.Errorf("no diagnostic %q; got:\n%s", want, diagText(m))
+		}
+		if len(m.Entries) == 0 || m.Entries[0].Title != "A" || m.Entries[0].Err != nil {
+			t.Errorf("entry A lost: %+v", m.Entries)
+		}
+		if len(m.Diagnostics) > DefaultLimits().Diagnostics {
+			t.Errorf("%d diagnostics", len(m.Diagnostics))
+		}
+	})
+}
+
+func TestHostileConfigs(t *testing.T) {
+	hostile(t, "while true", "while true; do true; done", "step budget exhausted")
+	hostile(t, "until false", "until false; do\n x=1\ndone", "step budget exhausted")
+	hostile(t, "source loop", "source $prefix/grub.cfg", "recursion deeper than")
+	hostile(t, "configfile loop", "configfile $prefix/grub.cfg", "recursion deeper than")
+	hostile(t, "function recursion", "function f { f; }\nf", "recursion deeper than")
+	hostile(t, "mutual recursion", "function f { g; }\nfunction g { f; }\nf", "recursion deeper than")
+	hostile(t, "deep nesting", strings.Repeat("if true; then\n", 10000)+strings.Repeat("fi\n", 10000), "nesting deeper than")
+	hostile(t, "deep braces", strings.Repeat("{ ", 10000)+strings.Repeat("} ", 10000), "nesting deeper than")
+	hostile(t, "doubling value", "x=aaaaaaaa\nwhile true; do x=$x$x$x$x; done", "step budget exhausted")
+	hostile(t, "many statements", strings.Repeat("true\n", 200000), "more than")
+	hostile(t, "entry loop", "menuentry B { while true; do true; done; }", "step budget exhausted")
+	hostile(t, "many entries", "for i in 1 2 3 4 5 6 7 8 9 10; do for j in 1 2 3 4 5 6 7 8 9 10; do for k in 1 2 3 4 5 6 7 8 9 10; do menuentry x$i$j$k { linux /vmlinuz; }; done; done; done", "")
+	hostile(t, "deep submenus", strings.Repeat("submenu s {\n", 100)+strings.Repeat("}\n", 100), "")
+}
+
+func TestEntryBudgetIsolated(t *testing.T) {
+	cfg := "menuentry A { while true; do true; done; }\nmenuentry B { linux /vmlinuz; }"
+	m := Parse(context.Background(), oneVol(cfg, "/vmlinuz"))
+	if len(m.Entries) != 2 || m.Entries[0].Err == nil || m.Entries[1].Err != nil {
+		t.Fatalf("entries %+v", m.Entries)
+	}
+	if !strings.Contains(m.Entries[0].Err.Error(), "step budget") {
+		t.Errorf("err %v", m.Entries[0].Err)
+	}
+}
+
+// bigFS serves one huge grub.cfg and counts the bytes read from it.
+type bigFS struct {
+	size int64
+	read *int64
+}
+
+func (b bigFS) Open(name string) (fs.File, error) {
+	if name == "boot/grub/grub.cfg" {
+		return &bigFile{fs: b}, nil
+	}
+	return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+}
+
+type bigFile struct {
+	fs  bigFS
+	off int64
+}
+
+func (f *bigFile) Stat() (fs.FileInfo, error) { return bigInfo{size: f.fs.size}, nil }
+func (f *bigFile) Close() error               { return nil }
+
+func (f *bigFile) Read(p []byte) (int, error) {
+	if f.off >= f.fs.size {
+		return 0, io.EOF
+	}
+	n := min(int64(len(p)), f.fs.size-f.off)
+	for k := range p[:n] {
+		p[k] = '#'
+	}
+	f.off += n
+	*f.fs.read += n
+	return int(n), nil
+}
+
+type bigInfo struct{ size int64 }
+
+func (b bigInfo) Name() string       { return "grub.cfg" }
+func (b bigInfo) Size() int64        { return b.size }
+func (b bigInfo) Mode() fs.FileMode  { return 0o644 }
+func (b bigInfo) ModTime() time.Time { return time.Time{} }
+func (b bigInfo) IsDir() bool        { return false }
+func (b bigInfo) Sys() any           { return nil }
+
+func TestHugeConfigNotRead(t *testing.T) {
+	var read int64
+	vols := []*boot.Volume{{Device: "/dev/vda1", Disk: "/dev/vda", Partition: 1, FS: bigFS{size: 100 << 20, read: &read}}}
+	m := Parse(context.Background(), vols)
+	if read > DefaultLimits().FileSize {
+		t.Errorf("read %d bytes of a 100 MB config", read)
+	}
+	if !strings.Contains(diagText(m), "larger than the size limit") {
+		t.Errorf("diagnostics: %s", diagText(m))
+	}
+}
+
+func TestCancelledContext(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	m := Parse(ctx, oneVol("while true; do true; done"))
+	if !strings.Contains(diagText(m), "cancel") {
+		t.Errorf("diagnostics: %s", diagText(m))
+	}
+}
