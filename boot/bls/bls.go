@@ -104,6 +104,14 @@ func Parse(ctx context.Context, vols []*boot.Volume, opts ...Option) boot.Menu {
 		}
 	}
 	sortItems(p.items)
+	// The same file name on two volumes gives the same ID; keep IDs unique.
+	seen := map[string]int{}
+	for i := range p.items {
+		id := p.items[i].e.ID
+		if seen[id]++; seen[id] > 1 {
+			p.items[i].e.ID = fmt.Sprintf("%s#%d", id, seen[id])
+		}
+	}
 	m := boot.Menu{Default: -1}
 	titles := showTitles(p.items)
 	for i := range p.items {
@@ -237,12 +245,15 @@ func (p *parser) addType1(v *boot.Volume, base, file, id string, cnt counter, da
 	case ef.UKI != "":
 		f := file1(ef.UKI)
 		e.UKI = &f
-		if !ef.HasOptions {
-			if cmd, err := ukiCmdline(f, ef.Profile); err != nil {
-				fail(err)
-			} else {
-				e.Cmdline = cmd
-			}
+		cmd, pretty, err := ukiInfo(f, ef.Profile)
+		switch {
+		case err != nil:
+			fail(err)
+		case !ef.HasOptions:
+			e.Cmdline = cmd
+		}
+		if it.title == "" {
+			it.title = pretty // systemd-boot shows the UKI's name when the entry has no title
 		}
 	case ef.EFI != "":
 		f := file1(ef.EFI)
@@ -359,21 +370,26 @@ func openUKI(f boot.File) (*uki.Image, fs.File, error) {
 	return im, fh, nil
 }
 
-func ukiCmdline(f boot.File, profile string) (string, error) {
+// ukiInfo reads a UKI's command line (for a profile, "" for the default)
+// and its os-release name.
+func ukiInfo(f boot.File, profile string) (cmdline, name string, err error) {
 	im, fh, err := openUKI(f)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	defer fh.Close()
 	n := -1
 	if profile != "" {
 		if _, err := fmt.Sscanf(profile, "%d", &n); err != nil || n < 0 {
-			return "", fmt.Errorf("bad profile %q", profile)
+			return "", "", fmt.Errorf("bad profile %q", profile)
 		}
 	}
 	b, err := im.Boot(n)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
-	return b.Cmdline, nil
+	if osrel, err := im.OSRelease(); err == nil && osrel != nil {
+		name, _, _ = pickNameVersion(osrel)
+	}
+	return b.Cmdline, name, nil
 }

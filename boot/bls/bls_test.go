@@ -373,6 +373,25 @@ func TestParseTable(t *testing.T) {
 			},
 		},
 		{
+			name: "uki key without a title shows the UKI's name; same file on two volumes",
+			vols: []*boot.Volume{
+				esp(fstest.MapFS{
+					"EFI/Linux/u.efi":       {Data: ukitest.UKI("ID=t\nPRETTY_NAME=\"T OS\"\n", "ro", []byte("K"), nil)},
+					"loader/entries/n.conf": file("uki /EFI/Linux/u.efi\n"),
+				}),
+				{Device: "xbootldr", PartType: boot.PartTypeXBOOTLDR, FS: fstest.MapFS{"k": file("K"),
+					"loader/entries/n.conf": file("title X\nlinux /k\n")}},
+			},
+			want: "*u.efi n.conf n.conf#2",
+			check: func(m boot.Menu) {
+				// Same title, no version or machine-id: the ID disambiguates.
+				got := m.Entries[0].Title + "|" + m.Entries[1].Title + "|" + m.Entries[2].Title
+				if got != "T OS (u.efi)|T OS (n.conf)|X" {
+					t.Errorf("titles %q", got)
+				}
+			},
+		},
+		{
 			name: "volume without FS is skipped",
 			vols: []*boot.Volume{nil, {Device: "broken"}},
 			want: "",
