@@ -51,6 +51,7 @@ type options struct {
 	compression Compression
 	modulesDir  string
 	modules     []string
+	onDemand    []string
 	files       map[string]string // archive path -> host path
 	contents    map[string][]byte
 }
@@ -71,6 +72,43 @@ func WithModules(dir string, names ...string) Option {
 	return func(o *options) { o.modulesDir, o.modules = dir, append(o.modules, names...) }
 }
 
+// WithOnDemandModules adds modules (names, aliases or set names, see
+// ModuleSets) that /init loads only when a device needs them (coldplug by
+// modalias) or a filesystem of their type is found. Names the tree lacks
+// are left out and reported. Use with WithModules, which names the tree.
+func WithOnDemandModules(names ...string) Option {
+	return func(o *options) { o.onDemand = append(o.onDemand, names...) }
+}
+
+// ModuleSets are named groups of modules for WithOnDemandModules and
+// WithModules; "boot" is all of them.
+var ModuleSets = map[string][]string{
+	"storage": {"virtio_pci", "virtio_blk", "virtio_scsi", "ahci", "ata_piix", "ata_generic", "sd_mod", "sr_mod", "mmc_block", "sdhci_pci", "sdhci_acpi"},
+	"nvme":    {"nvme"},
+	"usb":     {"xhci_pci", "ehci_pci", "ohci_pci", "uhci_hcd", "usb_storage", "uas"},
+	"fs":      {"ext4", "vfat", "xfs", "btrfs", "isofs", "squashfs", "nls_cp437", "nls_ascii", "nls_utf8", "nls_iso8859_1"},
+	"input":   {"usbhid", "hid_generic", "atkbd"},
+	"console": {"virtio_console"},
+}
+
+func expandSets(names []string) []string {
+	var out []string
+	for _, n := range names {
+		if n == "boot" {
+			for _, s := range []string{"storage", "nvme", "usb", "fs", "input", "console"} {
+				out = append(out, ModuleSets[s]...)
+			}
+			continue
+		}
+		if set, ok := ModuleSets[n]; ok {
+			out = append(out, set...)
+			continue
+		}
+		out = append(out, n)
+	}
+	return out
+}
+
 // WithFile adds the host file src at archive path dst.
 func WithFile(dst, src string) Option {
 	return func(o *options) { o.files[dst] = src }
@@ -86,7 +124,8 @@ type Report struct {
 	Binary       int64 // uncompressed bytes
 	Modules      int64
 	Other        int64
-	ModuleNames  []string
+	ModuleNames  []string // every module in the image
+	Missing      []string // on-demand modules the tree does not have
 	Uncompressed int64
 	Compressed   int64
 }
@@ -121,13 +160,16 @@ func Build(w io.Writer, opts ...Option) (Report, error) {
 	rep.Binary = int64(len(b))
 	recs = append(recs, cpio.StaticRecord(b, cpio.Info{Name: "init", Mode: cpio.S_IFREG | 0o755}))
 
-	if len(o.modules) > 0 {
-		mrecs, names, size, err := moduleRecords(o.modulesDir, o.modules)
+	if len(o.modules) > 0 || len(o.onDemand) > 0 {
+		if o.modulesDir == "" {
+			return rep, fmt.Errorf("images: modules given but no modules tree")
+		}
+		mrecs, names, missing, size, err := moduleRecords(o.modulesDir, expandSets(o.modules), expandSets(o.onDemand))
 		if err != nil {
 			return rep, err
 		}
 		recs = append(recs, mrecs...)
-		rep.Modules, rep.ModuleNames = size, names
+		rep.Modules, rep.ModuleNames, rep.Missing = size, names, missing
 	}
 	for dst, src := range o.files {
 		b, err := os.ReadFile(src)
@@ -166,31 +208,49 @@ func Build(w io.Writer, opts ...Option) (Report, error) {
 	return rep, nil
 }
 
-func moduleRecords(dir string, names []string) ([]cpio.Record, []string, int64, error) {
+// moduleRecords returns the archive records for the modules: the files of
+// always (loaded at start, listed in ModulesOrderFile) and onDemand, their
+// dependencies, and a depmod index of just those modules.
+func moduleRecords(dir string, always, onDemand []string) (recs []cpio.Record, names, missing []string, size int64, err error) {
 	ix, err := kmod.ReadIndex(os.DirFS(dir))
 	if err != nil {
-		return nil, nil, 0, fmt.Errorf("images: modules %s: %w", dir, err)
+		return nil, nil, nil, 0, fmt.Errorf("images: modules %s: %w", dir, err)
 	}
-	order, err := ix.Resolve(names)
+	order, err := ix.Resolve(always)
 	if err != nil {
-		return nil, nil, 0, fmt.Errorf("images: modules %s: %w", dir, err)
+		return nil, nil, nil, 0, fmt.Errorf("images: modules %s: %w", dir, err)
+	}
+	var present []string
+	for _, n := range onDemand {
+		if _, ok := ix.Lookup(n); ok {
+			present = append(present, n)
+		} else {
+			missing = append(missing, n)
+		}
+	}
+	all, err := ix.Resolve(append(append([]string{}, always...), present...))
+	if err != nil {
+		return nil, nil, nil, 0, fmt.Errorf("images: modules %s: %w", dir, err)
 	}
 	base := path.Join("lib/modules", path.Base(dir))
-	var recs []cpio.Record
-	var list strings.Builder
-	var size int64
-	for _, n := range order {
+	for _, n := range all {
 		rel := ix.Path[n]
 		b, err := os.ReadFile(path.Join(dir, rel))
 		if err != nil {
-			return nil, nil, 0, fmt.Errorf("images: %w", err)
+			return nil, nil, nil, 0, fmt.Errorf("images: %w", err)
 		}
 		size += int64(len(b))
 		recs = append(recs, cpio.StaticRecord(b, cpio.Info{Name: path.Join(base, rel), Mode: cpio.S_IFREG | 0o644}))
-		fmt.Fprintf(&list, "/%s\n", path.Join(base, rel))
+	}
+	for name, b := range ix.Filter(all).Files() {
+		recs = append(recs, cpio.StaticRecord(b, cpio.Info{Name: path.Join(base, name), Mode: cpio.S_IFREG | 0o644}))
+	}
+	var list strings.Builder
+	for _, n := range order {
+		fmt.Fprintf(&list, "/%s\n", path.Join(base, ix.Path[n]))
 	}
 	recs = append(recs, cpio.StaticRecord([]byte(list.String()), cpio.Info{Name: strings.TrimPrefix(ModulesOrderFile, "/"), Mode: cpio.S_IFREG | 0o644}))
-	return recs, order, size, nil
+	return recs, all, missing, size, nil
 }
 
 func compress(w io.Writer, b []byte, c Compression) error {

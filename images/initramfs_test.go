@@ -78,6 +78,9 @@ func TestBuild(t *testing.T) {
 			if !bytes.Equal(a.Bytes(), b.Bytes()) {
 				t.Fatal("two builds differ")
 			}
+			if _, err := Build(io.Discard, append(opts, WithOnDemandModules("nosuch", "fs-nothing"))...); err != nil {
+				t.Fatal(err)
+			}
 			if rep.Compressed != int64(a.Len()) || strings.Join(rep.ModuleNames, " ") != "crc32c_generic jbd2 ext4" {
 				t.Errorf("report = %+v", rep)
 			}
@@ -107,5 +110,34 @@ func TestBuild(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestOnDemandModules(t *testing.T) {
+	tree := fakeTree(t)
+	bin := filepath.Join(t.TempDir(), "leapboot")
+	os.WriteFile(bin, []byte("x"), 0o755)
+	var a bytes.Buffer
+	rep, err := Build(&a, WithInit(bin), WithCompression(None), WithModules(tree), WithOnDemandModules("jbd2", "nosuch"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(rep.ModuleNames, " ") != "jbd2" || strings.Join(rep.Missing, " ") != "nosuch" {
+		t.Errorf("report = %+v", rep)
+	}
+	recs, err := cpio.ReadAllRecords(cpio.Newc.Reader(bytes.NewReader(a.Bytes())))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, r := range recs {
+		data, _ := io.ReadAll(io.NewSectionReader(r.ReaderAt, 0, int64(r.FileSize)))
+		got[r.Name] = string(data)
+	}
+	if got["lib/modules/6.1.0-99-amd64/modules.dep"] != "kernel/fs/jbd2/jbd2.ko:\n" {
+		t.Errorf("modules.dep = %q", got["lib/modules/6.1.0-99-amd64/modules.dep"])
+	}
+	if got["lib/modules/leapboot.order"] != "" {
+		t.Errorf("on-demand modules in the load order: %q", got["lib/modules/leapboot.order"])
 	}
 }

@@ -22,6 +22,7 @@ type options struct {
 	timeout time.Duration
 	mountAt string
 	log     *slog.Logger
+	modules func(names ...string)
 }
 
 // Option configures Scan and Image.
@@ -32,6 +33,30 @@ func WithTimeout(d time.Duration) Option { return func(o *options) { o.timeout =
 
 // WithMountDir sets where Scan mounts volumes (default /run/leapboot/mnt).
 func WithMountDir(dir string) Option { return func(o *options) { o.mountAt = dir } }
+
+// WithModuleLoader gives Scan a way to load the kernel modules a
+// filesystem type needs (FSModules) before it mounts the first one.
+func WithModuleLoader(load func(names ...string)) Option {
+	return func(o *options) { o.modules = load }
+}
+
+// FSModules names the modules (as modules.alias spells them) the kernel
+// needs to mount a filesystem type: its driver, and for FAT the codepage
+// and character set it uses by default (a kernel cannot load them itself
+// when there is no modprobe, as in leapboot's initramfs).
+func FSModules(fstype string) []string {
+	switch fstype {
+	case "ext2", "ext3", "ext4":
+		return []string{"fs-ext4"}
+	case "vfat":
+		return []string{"fs-vfat", "nls_cp437", "nls_ascii"}
+	case "iso9660":
+		return []string{"fs-iso9660", "nls_utf8"}
+	case "":
+		return nil
+	}
+	return []string{"fs-" + fstype}
+}
 
 // WithLogger sets the logger for progress messages.
 func WithLogger(l *slog.Logger) Option { return func(o *options) { o.log = l } }

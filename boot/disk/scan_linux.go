@@ -229,6 +229,7 @@ func Scan(ctx context.Context, opts ...Option) (*Scanned, error) {
 	}
 	wg.Wait()
 
+	loadedFS := map[string]bool{}
 	for i, r := range results {
 		if r == nil {
 			continue
@@ -250,6 +251,10 @@ func Scan(ctx context.Context, opts ...Option) (*Scanned, error) {
 			v.FS = os.DirFS(mp)
 			res.Volumes = append(res.Volumes, v)
 			continue
+		}
+		if o.modules != nil && !loadedFS[v.FSType] {
+			loadedFS[v.FSType] = true
+			o.modules(FSModules(v.FSType)...)
 		}
 		dir := filepath.Join(o.mountAt, devs[i].name)
 		_, err := withTimeout(ctx, o.timeout, func() (struct{}, error) { return struct{}{}, mountRO(v.Device, dir, v.FSType) })

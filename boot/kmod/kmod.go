@@ -216,3 +216,86 @@ func (ix *Index) Resolve(wanted []string) ([]string, error) {
 	}
 	return out, nil
 }
+
+// Match returns the modules whose modules.alias patterns match a device's
+// modalias, in modules.alias order, each once.
+func (ix *Index) Match(modalias string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, a := range ix.Alias {
+		if seen[a.Module] {
+			continue
+		}
+		if ok, _ := path.Match(a.Pattern, modalias); ok {
+			seen[a.Module] = true
+			out = append(out, a.Module)
+		}
+	}
+	return out
+}
+
+// Filter returns an index holding only the given modules: what an image
+// that carries just those modules needs.
+func (ix *Index) Filter(names []string) *Index {
+	keep := map[string]bool{}
+	for _, n := range names {
+		keep[n] = true
+	}
+	out := &Index{Path: map[string]string{}, Deps: map[string][]string{}, SoftPre: map[string][]string{}, Builtin: ix.Builtin}
+	for n := range keep {
+		if p, ok := ix.Path[n]; ok {
+			out.Path[n] = p
+			out.Deps[n] = ix.Deps[n]
+		}
+		if s, ok := ix.SoftPre[n]; ok {
+			out.SoftPre[n] = s
+		}
+	}
+	for _, a := range ix.Alias {
+		if keep[a.Module] {
+			out.Alias = append(out.Alias, a)
+		}
+	}
+	return out
+}
+
+// Files renders the index as depmod's text files (modules.dep,
+// modules.softdep, modules.alias, modules.builtin), sorted, so that
+// ReadIndex reads the same index back.
+func (ix *Index) Files() map[string][]byte {
+	var dep, soft, alias, builtin strings.Builder
+	names := make([]string, 0, len(ix.Path))
+	for n := range ix.Path {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		var deps []string
+		for _, d := range ix.Deps[n] {
+			deps = append(deps, ix.Path[d])
+		}
+		fmt.Fprintf(&dep, "%s:", ix.Path[n])
+		if len(deps) > 0 {
+			fmt.Fprintf(&dep, " %s", strings.Join(deps, " "))
+		}
+		dep.WriteString("\n")
+		if s := ix.SoftPre[n]; len(s) > 0 {
+			fmt.Fprintf(&soft, "softdep %s pre: %s\n", n, strings.Join(s, " "))
+		}
+	}
+	for _, a := range ix.Alias {
+		fmt.Fprintf(&alias, "alias %s %s\n", a.Pattern, a.Module)
+	}
+	var bs []string
+	for n := range ix.Builtin {
+		bs = append(bs, n)
+	}
+	sort.Strings(bs)
+	for _, n := range bs {
+		fmt.Fprintf(&builtin, "%s.ko\n", n)
+	}
+	return map[string][]byte{
+		"modules.dep": []byte(dep.String()), "modules.softdep": []byte(soft.String()),
+		"modules.alias": []byte(alias.String()), "modules.builtin": []byte(builtin.String()),
+	}
+}

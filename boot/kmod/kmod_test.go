@@ -72,3 +72,36 @@ func TestName(t *testing.T) {
 		}
 	}
 }
+
+func TestMatchAndFiles(t *testing.T) {
+	ix, err := ReadIndex(fstest.MapFS{
+		"modules.dep":   {Data: []byte("kernel/ahci.ko: kernel/libahci.ko\nkernel/libahci.ko:\nkernel/nvme.ko:\n")},
+		"modules.alias": {Data: []byte("alias pci:v*d*sv*sd*bc01sc06i01* ahci\nalias pci:v*d*sv*sd*bc01sc08i02* nvme\nalias pci:v00008086d00002922sv*sd*bc*sc*i* ahci\n")},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ix.Match("pci:v00008086d00002922sv00001AF4sd00001100bc01sc06i01"); !reflect.DeepEqual(got, []string{"ahci"}) {
+		t.Errorf("Match(ahci) = %v", got)
+	}
+	if got := ix.Match("pci:v00001B36d00000010sv00001AF4sd00001100bc01sc08i02"); !reflect.DeepEqual(got, []string{"nvme"}) {
+		t.Errorf("Match(nvme) = %v", got)
+	}
+	if got := ix.Match("virtio:d00000002v00001AF4"); got != nil {
+		t.Errorf("Match(virtio) = %v", got)
+	}
+	small := ix.Filter([]string{"ahci", "libahci"})
+	back, err := ReadIndex(fstest.MapFS{
+		"modules.dep":   {Data: small.Files()["modules.dep"]},
+		"modules.alias": {Data: small.Files()["modules.alias"]},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := back.Resolve([]string{"ahci"}); !reflect.DeepEqual(got, []string{"libahci", "ahci"}) {
+		t.Errorf("filtered index resolves ahci to %v", got)
+	}
+	if len(back.Alias) != 2 || back.Match("pci:v00001B36d00000010sv00001AF4sd00001100bc01sc08i02") != nil {
+		t.Errorf("filtered aliases = %v", back.Alias)
+	}
+}

@@ -127,22 +127,27 @@ func mountBase() []error {
 	return errs
 }
 
-func loadModules(order string) (n int, errs []error) {
-	b, err := os.ReadFile(order)
+// loadModules loads the modules the image always loads, then those the
+// devices present need (coldplug). It returns the loader for the modules
+// filesystems need later, or nil when the image has no modules.
+func loadModules(ctx context.Context) (*kmod.Loader, []string, []error) {
+	deps, _ := filepath.Glob("/lib/modules/*/modules.dep")
+	if len(deps) != 1 {
+		return nil, nil, nil
+	}
+	l, err := kmod.NewLoader(filepath.Dir(deps[0]))
 	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return 0, nil
-		}
-		return 0, []error{err}
+		return nil, nil, []error{err}
 	}
-	for _, p := range strings.Fields(string(b)) {
-		if err := kmod.Load(p, ""); err != nil {
-			errs = append(errs, err)
-			continue
+	var names []string
+	if b, err := os.ReadFile(images.ModulesOrderFile); err == nil {
+		for _, p := range strings.Fields(string(b)) {
+			names = append(names, kmod.Name(p))
 		}
-		n++
 	}
-	return n, errs
+	loaded, errs := l.Load(names...)
+	more, errs2 := l.Coldplug(ctx, 4, 100*time.Millisecond)
+	return l, append(loaded, more...), append(errs, errs2...)
 }
 
 // settle waits until block devices have appeared and none has been added
@@ -181,15 +186,24 @@ func runInit(args []string) int {
 	for _, w := range warns {
 		say(cons, "warning: %s", w)
 	}
-	n, errs := loadModules(images.ModulesOrderFile)
+	ctx := context.Background()
+	loader, loaded, errs := loadModules(ctx)
 	for _, e := range errs {
 		say(cons, "warning: %v", e)
 	}
 	ndev := settle(ka.settle)
-	say(cons, "loaded %d modules, %d block devices, %v", n, ndev, time.Since(start).Round(time.Millisecond))
+	say(cons, "loaded %d modules, %d block devices, %v", len(loaded), ndev, time.Since(start).Round(time.Millisecond))
+	var scanOpts []disk.Option
+	if loader != nil {
+		scanOpts = append(scanOpts, disk.WithModuleLoader(func(names ...string) {
+			_, errs := loader.Load(names...)
+			for _, e := range errs {
+				say(cons, "warning: %v", e)
+			}
+		}))
+	}
 
 	_, shellErr := exec.LookPath("/bin/sh")
-	ctx := context.Background()
 	for {
 		// A panic must never end PID 1: the kernel would panic with it.
 		func() {
@@ -199,15 +213,15 @@ func runInit(args []string) int {
 					time.Sleep(time.Second)
 				}
 			}()
-			bootMenu(ctx, cons, ka, shellErr == nil)
+			bootMenu(ctx, cons, ka, shellErr == nil, scanOpts)
 		}()
 	}
 }
 
 // bootMenu scans, shows the menu and boots; it returns to rescan.
-func bootMenu(ctx context.Context, cons []io.ReadWriter, ka kernelArgs, allowShell bool) {
+func bootMenu(ctx context.Context, cons []io.ReadWriter, ka kernelArgs, allowShell bool, scanOpts []disk.Option) {
 	{
-		scanned, err := disk.Scan(ctx)
+		scanned, err := disk.Scan(ctx, scanOpts...)
 		var vols []*boot.Volume
 		var m boot.Menu
 		if err != nil {
