@@ -530,3 +530,21 @@ func FuzzLoaderConf(f *testing.F) {
 		}
 	})
 }
+
+func TestReadLoaderConf(t *testing.T) {
+	vols := []*boot.Volume{
+		{Device: "root", FS: fstest.MapFS{"boot/loader/loader.conf": file("editor no\n")}},
+		{Device: "esp", PartType: boot.PartTypeESP, FS: fstest.MapFS{"loader/loader.conf": file("editor 0\ntimeout 4\n")}},
+	}
+	c, where, ok := ReadLoaderConf(vols)
+	if !ok || where.Volume.Device != "esp" || c.Editor || c.Timeout != 4*time.Second {
+		t.Errorf("%+v %v %v", c, where, ok)
+	}
+	c, where, ok = ReadLoaderConf(vols[:1])
+	if !ok || where.Path != "/boot/loader/loader.conf" || c.Editor {
+		t.Errorf("plain volume: %+v %v %v", c, where, ok)
+	}
+	if c, _, ok := ReadLoaderConf(nil); ok || !c.Editor {
+		t.Errorf("none: %+v %v", c, ok)
+	}
+}

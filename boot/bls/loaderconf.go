@@ -267,3 +267,32 @@ func (p *parser) find(entries []boot.Entry, pattern string, o boot.Origin) int {
 	}
 	return -1
 }
+
+// ReadLoaderConf finds and parses the loader.conf that Parse uses: the
+// ESP's /loader/loader.conf, or when no volume is marked ESP or XBOOTLDR,
+// the first plain volume's /loader/loader.conf or /boot/loader/loader.conf.
+// ok is false when there is none. Problems are in LoaderConf.Problems.
+func ReadLoaderConf(vols []*boot.Volume) (c LoaderConf, where boot.Origin, ok bool) {
+	marked := false
+	for _, v := range vols {
+		if v != nil && (v.IsESP() || v.IsXBOOTLDR()) {
+			marked = true
+		}
+	}
+	for _, v := range vols {
+		if v == nil || v.FS == nil || !(v.IsESP() || !marked) {
+			continue
+		}
+		bases := []string{""}
+		if !marked {
+			bases = append(bases, "/boot")
+		}
+		for _, b := range bases {
+			file := b + "/loader/loader.conf"
+			if data, err := readSmall(v.FS, file); err == nil {
+				return ParseLoaderConf(data), boot.Origin{Volume: v, Path: file}, true
+			}
+		}
+	}
+	return LoaderConf{Editor: true}, boot.Origin{}, false
+}
