@@ -342,19 +342,19 @@ func sfdiskScript(t *testing.T, dir, img, script string) {
 
 func gptDisk(t *testing.T, dir, img string) {
 	t.Helper()
-	sparse(t, img, 64<<20)
+	sparse(t, img, 8<<20)
 	run(t, dir, "sgdisk", "-U", "5c9d2a1e-1f0b-4c3a-9a55-0123456789ab",
-		"-n", "1:2048:+16M", "-t", "1:ef00", "-c", "1:EFI system", "-u", "1:"+testUUID,
-		"-n", "2:0:+8M", "-t", "2:8300", "-c", "2:rööt ✓",
-		"-n", "4:0:+4M", "-t", "4:8200", "-c", "4:swap",
+		"-n", "1:2048:+2M", "-t", "1:ef00", "-c", "1:EFI system", "-u", "1:"+testUUID,
+		"-n", "2:0:+1M", "-t", "2:8300", "-c", "2:rööt ✓",
+		"-n", "4:0:+1M", "-t", "4:8200", "-c", "4:swap",
 		"-n", "5:0:0", "-t", "5:ea00", "-c", "5:XBOOTLDR", img)
-	run(t, dir, "mkfs.vfat", "-n", "ESP", "--offset=2048", img, "16384")
+	run(t, dir, "mkfs.vfat", "-n", "ESP", "--offset=2048", img, "2048")
 }
 
 func dosDisk(t *testing.T, dir, img string) {
 	t.Helper()
-	sparse(t, img, 64<<20)
-	sfdiskScript(t, dir, img, "label: dos\nlabel-id: 0x1234abcd\n,8M,c,*\n,8M,83\n,,5\n,4M,83\n,4M,82\n,2M,83\n")
+	sparse(t, img, 12<<20)
+	sfdiskScript(t, dir, img, "label: dos\nlabel-id: 0x1234abcd\n,2M,c,*\n,1M,83\n,,5\n,1M,83\n,1M,82\n,1M,83\n")
 }
 
 func TestProbeMatchesBlkid(t *testing.T) {

@@ -15,6 +15,9 @@ const (
 	UsageOther      = "other"
 )
 
+// tinySize is the largest device blkid treats as a floppy.
+const tinySize = 1440 << 10
+
 // A prober recognizes one kind of content. fn returns nil when the content
 // is not there; errors are reserved for failed reads.
 type prober struct {
@@ -62,6 +65,10 @@ func Probe(r io.ReaderAt, size int64, opts ...Option) (Identity, error) {
 		intolerant int
 	)
 	for _, p := range probers {
+		// Like blkid, never look for RAID members on floppy-sized devices.
+		if p.usage == UsageRAID && d.size <= tinySize {
+			continue
+		}
 		id, err := p.fn(d)
 		if err != nil {
 			return Identity{}, fmt.Errorf("probe: %s: %w", p.name, err)

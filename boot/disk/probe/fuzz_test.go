@@ -1,0 +1,89 @@
+package probe
+
+import (
+	"bytes"
+	"testing"
+)
+
+// fuzzSeedSize keeps the seeds small: superblocks and the start of the
+// FAT root directories fit.
+const fuzzSeedSize = 128 << 10
+
+func FuzzProbe(f *testing.F) {
+	for _, img := range storedImages(f) {
+		f.Add(img.data[:min(len(img.data), fuzzSeedSize)])
+	}
+	f.Add([]byte{})
+	f.Add(mbrSector(1, mbrPart{0, 0x83, 1, 10}))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		d := &countingReader{r: bytes.NewReader(data)}
+		id, err := Probe(d, int64(len(data)))
+		if d.n > DefaultReadLimit+headSize {
+			t.Fatalf("read %d bytes", d.n)
+		}
+		if err == nil && id.Type == "" && id.PTType == "" {
+			t.Fatal("nil error with an empty identity")
+		}
+	})
+}
+
+func FuzzReadPartitions(f *testing.F) {
+	for _, img := range storedImages(f) {
+		if img.want["PTTYPE"] != "" {
+			f.Add(img.data[:min(len(img.data), 64<<10)], uint8(0))
+		}
+	}
+	for _, d := range []*disk{
+		gptDiskImage(64<<10, 128, 128, gptPart{40, 60}, gptPart{50, 70}),
+		gptDiskImage(64<<10, 4, 256, gptPart{40, 60}),
+	} {
+		b := make([]byte, d.size)
+		d.ReadAt(b, 0)
+		f.Add(b, uint8(0))
+	}
+	ext := make([]byte, 64<<10)
+	copy(ext, mbrSector(1, mbrPart{0, 0x05, 2, 100}))
+	copy(ext[2*512:], mbrSector(0, mbrPart{0, 0x83, 1, 10}, mbrPart{0, 0x05, 0, 5}))
+	f.Add(ext, uint8(0))
+	f.Fuzz(func(t *testing.T, data []byte, shift uint8) {
+		d := &countingReader{r: bytes.NewReader(data)}
+		tab, err := ReadPartitions(d, int64(len(data)), 512<<(shift%4))
+		if d.n > DefaultReadLimit+headSize {
+			t.Fatalf("read %d bytes", d.n)
+		}
+		if err != nil {
+			return
+		}
+		for _, p := range tab.Partitions {
+			if p.Err == nil && (p.Start < 0 || p.Size < 0 || p.Start+p.Size > int64(len(data))) {
+				t.Fatalf("partition %d at %d+%d on a %d-byte disk has no problem set", p.Number, p.Start, p.Size, len(data))
+			}
+		}
+	})
+}
+
+type countingReader struct {
+	r interface {
+		ReadAt([]byte, int64) (int, error)
+	}
+	n int64
+}
+
+func (c *countingReader) ReadAt(p []byte, off int64) (int, error) {
+	c.n += int64(len(p))
+	return c.r.ReadAt(p, off)
+}
+
+func BenchmarkProbe(b *testing.B) {
+	imgs := storedImages(b)
+	for _, img := range imgs {
+		b.Run(img.name, func(b *testing.B) {
+			r := bytes.NewReader(img.data)
+			for b.Loop() {
+				if _, err := Probe(r, int64(len(img.data))); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
