@@ -263,8 +263,9 @@ func (i *interp) sourceFile(name string, newCtx bool) (ctl, error) {
 	inner := i.cur
 	i.cur = saved
 	if c == ctlAbort {
-		// Keep what was built before the budget ran out.
-		if len(inner.menu.items) > 0 {
+		// A nested configfile already replaced the menu; otherwise keep
+		// what was built before the budget ran out.
+		if i.replaced == nil && len(inner.menu.items) > 0 {
 			i.replaced = &menuResult{ctx: inner, file: srcRef{vol: v, path: p}}
 		}
 		return ctlAbort, nil

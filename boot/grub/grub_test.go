@@ -519,3 +519,21 @@ func TestVercmp(t *testing.T) {
 		}
 	}
 }
+
+func TestConfigfileChain(t *testing.T) {
+	vols := twoVols()
+	esp := vols[0].FS.(fstest.MapFS)
+	esp["EFI/BOOT/grub.cfg"] = file("menuentry stub1 { true; }\nconfigfile /EFI/ubuntu/grub.cfg\nmenuentry never { true; }")
+	esp["EFI/ubuntu/grub.cfg"] = file("menuentry stub2 { true; }\nsearch.fs_uuid 2222 root\nset prefix=($root)/boot/grub\nconfigfile $prefix/grub.cfg\n")
+	delete(esp, "EFI/ubuntu/grub.cfg")
+	esp["EFI/other/grub.cfg"] = file("search.fs_uuid 2222 root\nset prefix=($root)/boot/grub\nconfigfile $prefix/grub.cfg\n")
+	esp["EFI/BOOT/grub.cfg"] = file("menuentry stub1 { true; }\nconfigfile /EFI/other/grub.cfg\nmenuentry never { true; }")
+	m := parse(t, vols, WithPlatform("efi"))
+	if len(m.Entries) != 1 || m.Entries[0].Title != "Ubuntu" {
+		var titles []string
+		for _, e := range m.Entries {
+			titles = append(titles, e.Title)
+		}
+		t.Errorf("entries %q, want [Ubuntu]; %s", titles, diagText(m))
+	}
+}
