@@ -463,7 +463,10 @@ func (i *interp) flatten(ctx *envContext, path []string, m *boot.Menu, tree *[]f
 				continue
 			}
 			child := ctx.child()
-			i.runBody(child, it, path, nil)
+			if _, repl := i.runBody(child, it, path, nil); repl != nil {
+				// configfile in a submenu: its menu is the submenu.
+				child = repl.ctx
+			}
 			i.flatten(child, append(append([]string{}, path...), it.title), m, &ft.children, depth+1)
 			*tree = append(*tree, ft)
 			continue
@@ -476,7 +479,7 @@ func (i *interp) flatten(ctx *envContext, path []string, m *boot.Menu, tree *[]f
 
 // runBody runs a menu item's body in ctx with the item's arguments as
 // positional parameters and a fresh entry budget.
-func (i *interp) runBody(ctx *envContext, it *menuItem, path []string, b *bootState) ctl {
+func (i *interp) runBody(ctx *envContext, it *menuItem, path []string, b *bootState) (ctl, *menuResult) {
 	saved := i.cur
 	i.cur = ctx
 	i.args = append([]string{""}, it.args...)
@@ -498,8 +501,9 @@ func (i *interp) runBody(ctx *envContext, it *menuItem, path []string, b *bootSt
 	i.stepLimit = outer
 	i.boot = nil
 	i.cur = saved
+	repl := i.replaced
 	i.replaced = nil
-	return c
+	return c, repl
 }
 
 func (i *interp) evalEntry(ctx *envContext, it *menuItem, path []string) boot.Entry {
@@ -516,7 +520,9 @@ func (i *interp) evalEntry(ctx *envContext, it *menuItem, path []string) boot.En
 	b := &bootState{}
 	savedWrites := i.saves
 	i.saves = nil
-	c := i.runBody(ctx.clone(), it, path, b)
+	run := ctx.clone()
+	run.menu = &menuList{} // menuentry while booting adds nothing visible
+	c, _ := i.runBody(run, it, path, b)
 	if len(i.saves) > 0 {
 		if i.entryWrites == nil {
 			i.entryWrites = map[int][]EnvWrite{}
