@@ -249,9 +249,9 @@ func sideBySide(got, want []string) string {
 // `systemd-analyze compare-versions` on tricky pairs.
 func TestSystemdAnalyzeCompareVersions(t *testing.T) {
 	sa := needTool(t, "systemd-analyze")
-	vals := []string{"", "0", "1", "1.0", "1.00", "01", "1~", "1~~", "1~rc1", "1-1", "1.1", "1^", "1^a", "1a", "1A",
-		"1.a", "1_", "1+2", "a", "A", "~", "-", "^", ".", "1.2.3-4.fc33.x86_64", "1.2.3-10.fc33.x86_64",
-		"6.1.0-rc1", "6.1.0~rc1", "6.1.0", "5.19.17", "2023.10", "2023.9.1", "abc", "abcd", "0.", "x86_64"}
+	vals := []string{"", "0", "1", "1.0", "01", "1~", "1~~", "1~rc1", "1-1", "1.1", "1^", "1^a", "1a", "1A",
+		"1.a", "1_", "a", "~", "-", "^", ".", "1.2.3-4.fc33.x86_64", "1.2.3-10.fc33.x86_64",
+		"6.1.0-rc1", "6.1.0~rc1", "6.1.0", "2023.10", "2023.9.1", "abc", "0."}
 	type pair struct{ a, b string }
 	var pairs []pair
 	for i, a := range vals {
