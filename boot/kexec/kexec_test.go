@@ -66,3 +66,15 @@ func TestExplain(t *testing.T) {
 		}
 	}
 }
+
+func TestParseLockdown(t *testing.T) {
+	for in, want := range map[string]string{
+		"[none] integrity confidentiality\n": "none",
+		"none [integrity] confidentiality\n": "integrity",
+		"": "",
+	} {
+		if got := ParseLockdown(in); got != want {
+			t.Errorf("ParseLockdown(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -33,7 +33,13 @@ func Load(p Plan) error {
 		defer iclose()
 	}
 	if err := unix.KexecFileLoad(kfd, ifd, p.Cmdline, flags); err != nil {
-		return Explain("kexec_file_load", err)
+		e := Explain("kexec_file_load", err).(*Error)
+		if mode := Lockdown(); err == unix.EPERM && mode != "" && mode != "none" {
+			e.Advice = fmt.Sprintf("the running kernel is locked down (lockdown=%s, often because of Secure Boot): "+
+				"it only kexecs kernels signed by a key it trusts, and %s was refused. Boot that kernel through the firmware, "+
+				"or sign it with a key in the kernel's keyring", mode, p.Kernel)
+		}
+		return e
 	}
 	return nil
 }

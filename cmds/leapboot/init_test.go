@@ -31,3 +31,15 @@ func TestParseCmdline(t *testing.T) {
 		}
 	}
 }
+
+func TestReuseCmdline(t *testing.T) {
+	for in, want := range map[string]string{
+		"BOOT_IMAGE=/boot/vmlinuz-6.1.0-13-amd64 root=UUID=x ro quiet\n": "root=UUID=x ro quiet",
+		"console=ttyS0 panic=-1": "console=ttyS0 panic=-1",
+		"":                       "",
+	} {
+		if got := reuseCmdline(in); got != want {
+			t.Errorf("reuseCmdline(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -8,7 +8,8 @@
 //	leapboot                      as PID 1: the boot loader
 //	leapboot list [--json] [--image FILE]... [--dir DIR]...
 //	leapboot image -o FILE [--compress gzip|xz|zstd|none] [--modules-dir DIR --modules a,b,...]
-//	leapboot version
+//	leapboot reboot [ENTRY] [--dry-run] [--reuse-cmdline | --cmdline STR | --append STR] [--force]
+//	leapboot status | unload | version
 package main
 
 import (
@@ -24,6 +25,14 @@ const usage = `usage:
   leapboot image -o FILE [--compress gzip|xz|zstd|none] [--init BINARY]
                  [--modules-dir /lib/modules/VERSION --modules a,b,...] [--file DST=SRC]...
       build a leapboot initramfs
+  leapboot reboot [ENTRY] [--dry-run] [--reuse-cmdline | --cmdline STR | --append STR] [--force]
+      fast reboot: load the entry the boot loader would boot next (or ENTRY: an ID,
+      a number, a title, a glob or a kernel version) and kexec it, through
+      "systemctl kexec" when systemd runs, at once with --force
+  leapboot status
+      staged kernel, lockdown, Secure Boot, kexec_load_disabled, running cmdline
+  leapboot unload
+      drop a staged kernel
   leapboot init
       run as the boot loader (what /init does as PID 1)
   leapboot version
@@ -45,6 +54,12 @@ func main() {
 		code = runList(args)
 	case "image":
 		code = runImage(args)
+	case "reboot":
+		code = runReboot(args)
+	case "status":
+		code = runStatus(args)
+	case "unload":
+		code = runUnload(args)
 	case "init":
 		code = runInit(args)
 	case "version":

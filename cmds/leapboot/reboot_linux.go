@@ -1,0 +1,196 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"strings"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/leapboot/leapboot/boot"
+	"github.com/leapboot/leapboot/boot/kexec"
+	"github.com/leapboot/leapboot/boot/sources"
+)
+
+// reuseCmdline is the running kernel's command line made fit for the next
+// kernel: like kexec --reuse-cmdline, it drops BOOT_IMAGE=, which named
+// the running kernel's file.
+func reuseCmdline(running string) string {
+	var out []string
+	for _, w := range strings.Fields(running) {
+		if strings.HasPrefix(w, "BOOT_IMAGE=") {
+			continue
+		}
+		out = append(out, w)
+	}
+	return strings.Join(out, " ")
+}
+
+func runReboot(args []string) int {
+	fl := flag.NewFlagSet("reboot", flag.ContinueOnError)
+	dry := fl.Bool("dry-run", false, "print what would be loaded and load nothing")
+	reuse := fl.Bool("reuse-cmdline", false, "boot with the running kernel's command line (less BOOT_IMAGE=)")
+	cmdline := fl.String("cmdline", "", "boot with this command line instead of the entry's")
+	appendArgs := fl.String("append", "", "add these words to the command line")
+	force := fl.Bool("force", false, "sync and jump into the new kernel at once, without stopping services")
+	platform := fl.String("platform", "", `GRUB's $grub_platform: "efi" or "pc" (default: how this machine booted)`)
+	var images, dirs multiFlag
+	fl.Var(&images, "image", "read entries from a disk image instead of this system (with --dry-run)")
+	fl.Var(&dirs, "dir", "read entries from a directory (one volume) instead of this system")
+	fl.Usage = func() {
+		fmt.Fprintln(fl.Output(), "usage: leapboot reboot [ENTRY] [--dry-run] [--reuse-cmdline | --cmdline STR | --append STR] [--force]")
+		fl.PrintDefaults()
+	}
+	// Accept the entry before or after the flags.
+	var spec string
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		spec, args = args[0], args[1:]
+	}
+	if err := fl.Parse(args); err != nil {
+		return 2
+	}
+	if fl.NArg() > 1 || (fl.NArg() == 1 && spec != "") {
+		fl.Usage()
+		return 2
+	}
+	if fl.NArg() == 1 {
+		spec = fl.Arg(0)
+	}
+	if *reuse && *cmdline != "" {
+		fmt.Fprintln(os.Stderr, "leapboot reboot: --reuse-cmdline and --cmdline exclude each other")
+		return 2
+	}
+	if *platform == "" {
+		*platform = hostPlatform()
+	}
+	ctx := context.Background()
+	vols, problems, closeAll, err := gather(ctx, images, dirs)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "leapboot reboot:", err)
+		return 1
+	}
+	defer closeAll()
+	for _, p := range problems {
+		fmt.Fprintln(os.Stderr, "leapboot reboot: warning:", p)
+	}
+	m := sources.Read(ctx, vols, sources.WithPlatform(*platform))
+	i := m.Default
+	if spec != "" {
+		if i, err = m.Find(spec); err != nil {
+			fmt.Fprintln(os.Stderr, "leapboot reboot:", err)
+			return 1
+		}
+	}
+	if i < 0 {
+		fmt.Fprintln(os.Stderr, "leapboot reboot: no boot entry found; `leapboot list` shows what was read")
+		return 1
+	}
+	e := m.Entries[i]
+	switch {
+	case *reuse:
+		running, err := os.ReadFile("/proc/cmdline")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "leapboot reboot:", err)
+			return 1
+		}
+		e.Cmdline = reuseCmdline(string(running))
+	case *cmdline != "":
+		e.Cmdline = *cmdline
+	}
+	if *appendArgs != "" {
+		e.Cmdline = strings.TrimSpace(e.Cmdline + " " + *appendArgs)
+	}
+	plan, err := kexec.PlanFor(&e)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "leapboot reboot:", err)
+		return 1
+	}
+	describe(os.Stdout, &e, plan)
+	if *dry {
+		return 0
+	}
+	if err := kexec.Load(plan); err != nil {
+		fmt.Fprintln(os.Stderr, "leapboot reboot:", err)
+		return 1
+	}
+	fmt.Println("loaded with kexec_file_load")
+	closeAll() // unmount what discovery mounted; closing again is harmless
+	if !*force {
+		if _, err := os.Stat("/run/systemd/system"); err == nil {
+			fmt.Println("handing over to `systemctl kexec`: services stop, filesystems unmount, then the new kernel starts")
+			cmd := exec.Command("systemctl", "kexec")
+			cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+			if err := cmd.Run(); err != nil {
+				fmt.Fprintln(os.Stderr, "leapboot reboot: systemctl kexec:", err)
+				return 1
+			}
+			return 0
+		}
+		fmt.Println("staged; systemd is not running, so nothing stops services for you: run `leapboot reboot --force` to jump now, or `leapboot unload`")
+		return 0
+	}
+	unix.Sync()
+	fmt.Println("kexec")
+	if err := kexec.Reboot(); err != nil {
+		fmt.Fprintln(os.Stderr, "leapboot reboot:", err)
+		return 1
+	}
+	return 0
+}
+
+// describe prints the files, sizes and command line of a plan.
+func describe(w io.Writer, e *boot.Entry, p kexec.Plan) {
+	size := func(f boot.File) string {
+		st, err := fs.Stat(f.Volume.FS, strings.TrimPrefix(f.Path, "/"))
+		if err != nil {
+			return "unreadable: " + err.Error()
+		}
+		return fmt.Sprintf("%d bytes", st.Size())
+	}
+	fmt.Fprintf(w, "entry:   %s (%s, %s)\n", strings.Join(e.Menu, " > "), e.Source, e.Origin)
+	fmt.Fprintf(w, "kernel:  %s on %s (%s)\n", p.Kernel.Path, p.Kernel.Volume, size(p.Kernel))
+	for _, f := range p.Initrds {
+		fmt.Fprintf(w, "initrd:  %s on %s (%s)\n", f.Path, f.Volume, size(f))
+	}
+	fmt.Fprintf(w, "cmdline: %s\n", p.Cmdline)
+}
+
+func runStatus(args []string) int {
+	if len(args) > 0 {
+		fmt.Fprintln(os.Stderr, "usage: leapboot status")
+		return 2
+	}
+	s := kexec.ReadStatus()
+	fmt.Printf("staged kernel:        %v\n", map[bool]string{true: "yes (/sys/kernel/kexec_loaded)", false: "none"}[s.Loaded])
+	fmt.Printf("lockdown:             %s\n", orUnknown(s.Lockdown))
+	fmt.Printf("secure boot:          %s\n", s.SecureBoot)
+	fmt.Printf("kexec_load_disabled:  %v\n", s.LoadDisabled)
+	fmt.Printf("running cmdline:      %s\n", s.RunningCmdline)
+	return 0
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "unknown (no /sys/kernel/security/lockdown)"
+	}
+	return s
+}
+
+func runUnload(args []string) int {
+	if len(args) > 0 {
+		fmt.Fprintln(os.Stderr, "usage: leapboot unload")
+		return 2
+	}
+	if err := kexec.Unload(); err != nil && !errors.Is(err, unix.ENOENT) {
+		fmt.Fprintln(os.Stderr, "leapboot unload:", err)
+		return 1
+	}
+	fmt.Println("no kernel staged")
+	return 0
+}
