@@ -23,11 +23,15 @@ import (
 // Disk is a disk image attached to the VM.
 type Disk struct {
 	Path string
-	// If is QEMU's interface: "virtio" (default), "ide", "none" with Device.
-	If       string
+	// Bus is how the disk is attached: "virtio" (default), "ahci" (SATA),
+	// "nvme", "usb" (USB mass storage on an xHCI controller) or "ide".
+	Bus      string
 	ReadOnly bool
 	// Media is "cdrom" for an optical drive.
 	Media string
+	// Driver wraps the image in a QEMU block driver, for example
+	// "blkdebug:rules.conf:" to inject I/O errors.
+	Driver string
 }
 
 // Options describe a VM.
@@ -54,19 +58,34 @@ func (o Options) Args() []string {
 	if o.Append != "" {
 		args = append(args, "-append", o.Append)
 	}
-	for _, d := range o.Disks {
-		iface := d.If
-		if iface == "" {
-			iface = "virtio"
-		}
-		spec := fmt.Sprintf("file=%s,if=%s,format=raw", d.Path, iface)
+	ahci, usb := false, false
+	for i, d := range o.Disks {
+		spec := fmt.Sprintf("file=%s%s,format=raw", d.Driver, d.Path)
 		if d.ReadOnly {
 			spec += ",readonly=on"
 		}
 		if d.Media != "" {
 			spec += ",media=" + d.Media
 		}
-		args = append(args, "-drive", spec)
+		id := fmt.Sprintf("disk%d", i)
+		switch d.Bus {
+		case "", "virtio":
+			args = append(args, "-drive", spec+",if=virtio")
+		case "ide":
+			args = append(args, "-drive", spec+",if=ide")
+		case "ahci":
+			if !ahci {
+				args, ahci = append(args, "-device", "ahci,id=ahci"), true
+			}
+			args = append(args, "-drive", spec+",if=none,id="+id, "-device", fmt.Sprintf("ide-hd,drive=%s,bus=ahci.%d", id, i%6))
+		case "nvme":
+			args = append(args, "-drive", spec+",if=none,id="+id, "-device", fmt.Sprintf("nvme,serial=leapboot%d,drive=%s", i, id))
+		case "usb":
+			if !usb {
+				args, usb = append(args, "-device", "qemu-xhci,id=xhci"), true
+			}
+			args = append(args, "-drive", spec+",if=none,id="+id, "-device", "usb-storage,bus=xhci.0,drive="+id)
+		}
 	}
 	return append(args, o.Extra...)
 }
