@@ -139,6 +139,8 @@ type Entry struct {
 	// devicetree come from its sections, and Kernel/Initrds are empty
 	// (extra Initrds, if any, are appended after the embedded one).
 	UKI *File
+	// UKIProfile is the UKI profile to boot (0 for a UKI without profiles).
+	UKIProfile int
 	// Cmdline is exactly what the next kernel will read in /proc/cmdline.
 	Cmdline string
 

@@ -69,6 +69,7 @@ func (p *parser) addUKI(v *boot.Volume, f boot.File, id string, cnt counter, im 
 		e := boot.Entry{ID: id, Source: boot.SourceUKI, Origin: boot.Origin{Volume: v, Path: f.Path},
 			UKI: &f, Version: shownVersion}
 		if i >= 0 {
+			e.UKIProfile = i
 			e.ID = id + "@" + strconv.Itoa(i)
 			it.id = strings.ToLower(e.ID)
 			info, err := im.ProfileInfo(i)

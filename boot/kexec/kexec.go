@@ -71,9 +71,13 @@ func Explain(op string, err error) error {
 // Plan is what an entry loads: the kernel, the initrds in order and the
 // command line. It is checked before anything is read.
 type Plan struct {
-	Kernel  boot.File
-	Initrds []boot.File
-	Cmdline string
+	Kernel boot.File
+	// UKI, when set, is a unified kernel image whose kernel and initrds
+	// (.ucode, .initrd) are loaded, followed by Initrds.
+	UKI        *boot.File
+	UKIProfile int
+	Initrds    []boot.File
+	Cmdline    string
 }
 
 // PlanFor checks an entry and returns its plan.
@@ -82,9 +86,10 @@ func PlanFor(e *boot.Entry) (Plan, error) {
 		return Plan{}, fmt.Errorf("kexec: entry %q cannot boot: %w", e.Title, e.Err)
 	}
 	if e.UKI != nil {
-		return Plan{}, fmt.Errorf("kexec: entry %q: unified kernel images are not supported yet", e.Title)
-	}
-	if e.Kernel.Volume == nil || e.Kernel.Volume.FS == nil || e.Kernel.Path == "" {
+		if e.UKI.Volume == nil || e.UKI.Volume.FS == nil {
+			return Plan{}, fmt.Errorf("kexec: entry %q has no readable unified kernel image", e.Title)
+		}
+	} else if e.Kernel.Volume == nil || e.Kernel.Volume.FS == nil || e.Kernel.Path == "" {
 		return Plan{}, fmt.Errorf("kexec: entry %q has no readable kernel", e.Title)
 	}
 	for _, f := range e.Initrds {
@@ -99,7 +104,7 @@ func PlanFor(e *boot.Entry) (Plan, error) {
 	if strings.ContainsRune(e.Cmdline, 0) {
 		return Plan{}, fmt.Errorf("kexec: entry %q: command line contains a NUL byte", e.Title)
 	}
-	return Plan{Kernel: e.Kernel, Initrds: e.Initrds, Cmdline: e.Cmdline}, nil
+	return Plan{Kernel: e.Kernel, UKI: e.UKI, UKIProfile: e.UKIProfile, Initrds: e.Initrds, Cmdline: e.Cmdline}, nil
 }
 
 // Open opens a file of a plan on its volume.
@@ -140,4 +145,12 @@ func Concat(w io.Writer, initrds []boot.File) (int64, error) {
 		}
 	}
 	return total, nil
+}
+
+// what names the kernel a plan loads, for messages.
+func (p Plan) what() string {
+	if p.UKI != nil {
+		return p.UKI.String()
+	}
+	return p.Kernel.String()
 }

@@ -71,7 +71,7 @@ func TestParseLockdown(t *testing.T) {
 	for in, want := range map[string]string{
 		"[none] integrity confidentiality\n": "none",
 		"none [integrity] confidentiality\n": "integrity",
-		"": "",
+		"":                                   "",
 	} {
 		if got := ParseLockdown(in); got != want {
 			t.Errorf("ParseLockdown(%q) = %q, want %q", in, got, want)

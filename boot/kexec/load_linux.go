@@ -8,11 +8,15 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/leapboot/leapboot/boot"
+	"github.com/leapboot/leapboot/boot/uki"
 )
 
 // Load loads the plan with kexec_file_load. After it returns nil,
 // Reboot starts the new kernel.
 func Load(p Plan) error {
+	if p.UKI != nil {
+		return loadUKI(p)
+	}
 	kfd, kclose, err := fileFD(p.Kernel, "kernel")
 	if err != nil {
 		return err
@@ -32,12 +36,79 @@ func Load(p Plan) error {
 		}
 		defer iclose()
 	}
+	return fileLoad(kfd, ifd, flags, p)
+}
+
+// loadUKI loads the kernel and initrds embedded in a unified kernel image:
+// the .linux section becomes the kernel, .ucode and .initrd (then any extra
+// initrds) the initramfs, each copied into a memfd.
+func loadUKI(p Plan) error {
+	f, err := Open(*p.UKI)
+	if err != nil {
+		return &Error{Op: "open UKI " + p.UKI.String(), Err: err}
+	}
+	defer f.Close()
+	ra, ok := f.(io.ReaderAt)
+	if !ok {
+		// A file inside a disk image: take a copy to read at offsets.
+		fd, closeCopy, err := memfd("uki", func(w io.Writer) error { _, err := io.Copy(w, f); return err })
+		if err != nil {
+			return &Error{Op: "read UKI " + p.UKI.String(), Err: err}
+		}
+		defer closeCopy()
+		ra = os.NewFile(uintptr(fd), "uki")
+	}
+	st, err := f.Stat()
+	if err != nil {
+		return &Error{Op: "stat UKI " + p.UKI.String(), Err: err}
+	}
+	im, err := uki.Open(ra, st.Size())
+	if err != nil {
+		return &Error{Op: "read UKI " + p.UKI.String(), Err: err}
+	}
+	b, err := im.Boot(p.UKIProfile)
+	if err != nil {
+		return &Error{Op: "read UKI " + p.UKI.String(), Err: err}
+	}
+	kfd, kclose, err := memfd("uki-kernel", func(w io.Writer) error { _, err := io.Copy(w, b.Kernel); return err })
+	if err != nil {
+		return err
+	}
+	defer kclose()
+	ifd, flags := -1, unix.KEXEC_FILE_NO_INITRAMFS
+	if len(b.Initrds)+len(p.Initrds) > 0 {
+		var iclose func()
+		ifd, iclose, err = memfd("uki-initrds", func(w io.Writer) error {
+			var n int64
+			for _, r := range b.Initrds {
+				m, err := io.Copy(w, r)
+				if n += m; err != nil {
+					return &Error{Op: "read UKI initrd", Err: err}
+				}
+				if pad := (4 - n%4) % 4; pad != 0 {
+					w.Write(make([]byte, pad))
+					n += pad
+				}
+			}
+			_, err := Concat(w, p.Initrds)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		defer iclose()
+		flags = 0
+	}
+	return fileLoad(kfd, ifd, flags, p)
+}
+
+func fileLoad(kfd, ifd, flags int, p Plan) error {
 	if err := unix.KexecFileLoad(kfd, ifd, p.Cmdline, flags); err != nil {
 		e := Explain("kexec_file_load", err).(*Error)
 		if mode := Lockdown(); err == unix.EPERM && mode != "" && mode != "none" {
 			e.Advice = fmt.Sprintf("the running kernel is locked down (lockdown=%s, often because of Secure Boot): "+
 				"it only kexecs kernels signed by a key it trusts, and %s was refused. Boot that kernel through the firmware, "+
-				"or sign it with a key in the kernel's keyring", mode, p.Kernel)
+				"or sign it with a key in the kernel's keyring", mode, p.what())
 		}
 		return e
 	}

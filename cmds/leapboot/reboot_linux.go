@@ -154,7 +154,11 @@ func describe(w io.Writer, e *boot.Entry, p kexec.Plan) {
 		return fmt.Sprintf("%d bytes", st.Size())
 	}
 	fmt.Fprintf(w, "entry:   %s (%s, %s)\n", strings.Join(e.Menu, " > "), e.Source, e.Origin)
-	fmt.Fprintf(w, "kernel:  %s on %s (%s)\n", p.Kernel.Path, p.Kernel.Volume, size(p.Kernel))
+	if p.UKI != nil {
+		fmt.Fprintf(w, "uki:     %s on %s (%s), profile %d: its .linux, .ucode and .initrd sections\n", p.UKI.Path, p.UKI.Volume, size(*p.UKI), p.UKIProfile)
+	} else {
+		fmt.Fprintf(w, "kernel:  %s on %s (%s)\n", p.Kernel.Path, p.Kernel.Volume, size(p.Kernel))
+	}
 	for _, f := range p.Initrds {
 		fmt.Fprintf(w, "initrd:  %s on %s (%s)\n", f.Path, f.Volume, size(f))
 	}
