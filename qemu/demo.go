@@ -169,6 +169,7 @@ menuentry 'Demo: missing initrd (shown as broken)' --id demo-missing {
 		{Name: "root", Type: "8300", FS: "ext4", SizeMiB: 48, UUID: DemoRootUUID, Label: "demo-root", PartUUID: DemoRootPart, Files: map[string]string{
 			"/boot/grub/grub.cfg":     filepath.Join(dir, "grub.cfg"),
 			"/boot/vmlinuz":           k.Vmlinuz,
+			"/boot/vmlinuz-corrupt":   filepath.Join(dir, "vmlinuz-corrupt"),
 			"/boot/initrd-grub-1.img": filepath.Join(dir, "initrd-grub-1.img"),
 			"/boot/initrd-grub-2.img": filepath.Join(dir, "initrd-grub-2.img"),
 		}},
