@@ -331,7 +331,7 @@ type flatItem struct {
 func (i *interp) buildMenu(r *menuResult) boot.Menu {
 	m := boot.Menu{Default: -1}
 	var tree []flatItem
-	i.flatten(r.ctx, nil, &m, &tree, 0)
+	i.flatten(r.ctx, nil, nil, &m, &tree, 0)
 	vars := r.ctx.vars
 	get := func(k string) (string, bool) {
 		if v, ok := vars[k]; ok {
@@ -449,7 +449,7 @@ func resolveDefault(tree []flatItem, spec string) int {
 // flatten turns the items of ctx's menu into entries. Submenus run their
 // body in a child context (only exported variables pass) to make their
 // own items.
-func (i *interp) flatten(ctx *envContext, path []string, m *boot.Menu, tree *[]flatItem, depth int) {
+func (i *interp) flatten(ctx *envContext, path, ids []string, m *boot.Menu, tree *[]flatItem, depth int) {
 	if ctx.menu == nil {
 		return
 	}
@@ -463,15 +463,15 @@ func (i *interp) flatten(ctx *envContext, path []string, m *boot.Menu, tree *[]f
 				continue
 			}
 			child := ctx.child()
-			if _, repl := i.runBody(child, it, path, nil); repl != nil {
+			if _, repl := i.runBody(child, it, ids, nil); repl != nil {
 				// configfile in a submenu: its menu is the submenu.
 				child = repl.ctx
 			}
-			i.flatten(child, append(append([]string{}, path...), it.title), m, &ft.children, depth+1)
+			i.flatten(child, append(append([]string{}, path...), it.title), append(append([]string{}, ids...), itemID(it)), m, &ft.children, depth+1)
 			*tree = append(*tree, ft)
 			continue
 		}
-		e := i.evalEntry(ctx, it, path)
+		e := i.evalEntry(ctx, it, path, ids)
 		*tree = append(*tree, flatItem{title: it.title, id: it.id, entry: len(m.Entries)})
 		m.Entries = append(m.Entries, e)
 	}
@@ -479,7 +479,7 @@ func (i *interp) flatten(ctx *envContext, path []string, m *boot.Menu, tree *[]f
 
 // runBody runs a menu item's body in ctx with the item's arguments as
 // positional parameters and a fresh entry budget.
-func (i *interp) runBody(ctx *envContext, it *menuItem, path []string, b *bootState) (ctl, *menuResult) {
+func (i *interp) runBody(ctx *envContext, it *menuItem, ids []string, b *bootState) (ctl, *menuResult) {
 	saved := i.cur
 	i.cur = ctx
 	i.args = append([]string{""}, it.args...)
@@ -495,8 +495,9 @@ func (i *interp) runBody(ctx *envContext, it *menuItem, path []string, b *bootSt
 		remaining = 0
 	}
 	i.stepLimit = i.steps + min(i.o.limits.EntrySteps, remaining)
-	chosen := strings.Join(append(append([]string{}, path...), it.title), ">")
-	i.set("chosen", chosen)
+	// $chosen is the path of ids (an entry's id defaults to its title),
+	// as grub-emu 2.06 shows.
+	i.set("chosen", strings.Join(append(append([]string{}, ids...), itemID(it)), ">"))
 	c := i.execList(it.body)
 	i.stepLimit = outer
 	i.boot = nil
@@ -506,7 +507,7 @@ func (i *interp) runBody(ctx *envContext, it *menuItem, path []string, b *bootSt
 	return c, repl
 }
 
-func (i *interp) evalEntry(ctx *envContext, it *menuItem, path []string) boot.Entry {
+func (i *interp) evalEntry(ctx *envContext, it *menuItem, path, ids []string) boot.Entry {
 	e := boot.Entry{
 		ID:     it.id,
 		Title:  it.title,
@@ -522,7 +523,7 @@ func (i *interp) evalEntry(ctx *envContext, it *menuItem, path []string) boot.En
 	i.saves = nil
 	run := ctx.clone()
 	run.menu = &menuList{} // menuentry while booting adds nothing visible
-	c, _ := i.runBody(run, it, path, b)
+	c, _ := i.runBody(run, it, ids, b)
 	if len(i.saves) > 0 {
 		if i.entryWrites == nil {
 			i.entryWrites = map[int][]EnvWrite{}
@@ -556,4 +557,11 @@ func (i *interp) evalEntry(ctx *envContext, it *menuItem, path []string) boot.En
 	}
 	i.abortMsg = ""
 	return e
+}
+
+func itemID(it *menuItem) string {
+	if it.id != "" {
+		return it.id
+	}
+	return it.title
 }
