@@ -29,7 +29,8 @@ run: deps $(if $(KERNEL),,kernel) build
 	$(GO) run ./qemu/rundemo $(if $(KERNEL),-kernel $(KERNEL))
 
 # Every test, the QEMU end-to-end tests included.
-test: deps kernel
+test: kernel
+	@sh qemu/setup.sh test
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 25m ./...
 

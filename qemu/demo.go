@@ -88,6 +88,7 @@ type Demo struct {
 	Initramfs string
 	Disk      string
 	Leapboot  string // the leapboot binary inside the initramfs
+	DemoInit  string // the /init of the demo initrds
 	Kernel    Kernel
 	RootUUID  string
 	Entries   []DemoEntry // in menu order; the first is the default
@@ -117,7 +118,7 @@ func BuildDemo(dir string, k Kernel) (*Demo, error) {
 			return nil, err
 		}
 	}
-	d := &Demo{Initramfs: filepath.Join(dir, "leapboot.cpio.gz"), Disk: filepath.Join(dir, "demo.img"), Leapboot: leapboot, Kernel: k, RootUUID: DemoRootUUID}
+	d := &Demo{Initramfs: filepath.Join(dir, "leapboot.cpio.gz"), Disk: filepath.Join(dir, "demo.img"), Leapboot: leapboot, DemoInit: demoinit, Kernel: k, RootUUID: DemoRootUUID}
 	var b bytes.Buffer
 	opts := []images.Option{images.WithInit(leapboot)}
 	if k.Modules != "" {

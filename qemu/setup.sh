@@ -1,7 +1,9 @@
 #!/bin/sh
-# Installs what `make run` and `make test` need on a Debian or Ubuntu machine,
-# only when something is missing. Uses sudo when not root.
+# Installs what `make run` (no argument) or `make test` (argument "test")
+# needs on a Debian or Ubuntu machine, only when something is missing. Uses
+# sudo when not root.
 set -eu
+mode=${1:-run}
 need=""
 have() { command -v "$1" >/dev/null 2>&1; }
 have qemu-system-x86_64 || need="$need qemu-system-x86"
@@ -14,7 +16,13 @@ have depmod || need="$need kmod"
 have dpkg-deb || need="$need dpkg"
 have cpio || need="$need cpio"
 have blkid || need="$need util-linux"
-for extra in ${LEAPBOOT_EXTRA_PACKAGES:-}; do
+extras=""
+if [ "$mode" = test ]; then
+	# Real tools the tests compare against or build with: every mkfs blkid
+	# is checked on, bootctl and the UKI stub, objcopy, xorriso, debugfs.
+	extras="xfsprogs btrfs-progs xorriso genisoimage squashfs-tools cryptsetup-bin lvm2 systemd-boot systemd-boot-efi binutils"
+fi
+for extra in $extras ${LEAPBOOT_EXTRA_PACKAGES:-}; do
 	dpkg -s "$extra" >/dev/null 2>&1 || need="$need $extra"
 done
 [ -z "$need" ] && exit 0

@@ -140,7 +140,7 @@ func notExist(name string, err error) error {
 		return err
 	}
 	s := strings.ToLower(err.Error())
-	if strings.Contains(s, "not found") || strings.Contains(s, "does not exist") || strings.Contains(s, "no such") || strings.Contains(s, "not exist") {
+	if strings.Contains(s, "not found") || strings.Contains(s, "does not exist") || strings.Contains(s, "no such") || strings.Contains(s, "not exist") || strings.Contains(s, "could not find") {
 		return &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
 	}
 	return err
