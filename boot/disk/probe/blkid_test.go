@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"os"
@@ -75,6 +76,10 @@ func sparse(t *testing.T, path string, size int64) {
 	}
 }
 
+// ambivalent is the key blkidExport returns alone when blkid reports an
+// ambivalent result (exit status 8).
+const ambivalent = "(ambivalent)"
+
 // blkidExport runs blkid -p -o export and returns its KEY=value pairs
 // without DEVNAME, with blkid's backslash escapes undone.
 func blkidExport(t *testing.T, path string, extra ...string) map[string]string {
@@ -86,6 +91,9 @@ func blkidExport(t *testing.T, path string, extra ...string) map[string]string {
 	if err != nil {
 		if ee, ok := err.(*exec.ExitError); ok && ee.ExitCode() == 2 {
 			return map[string]string{} // nothing found
+		}
+		if ee, ok := err.(*exec.ExitError); ok && ee.ExitCode() == 8 {
+			return map[string]string{ambivalent: "yes"}
 		}
 		t.Fatalf("blkid %s: %v", path, err)
 	}
@@ -229,6 +237,17 @@ var imageCases = []imageCase{
 		mkfs(8<<20, "mkfs.ext4", "-q", "-F", "-L", "csum")(t, dir, img)
 		patch(t, img, 1024+0x3FC, []byte{1, 2, 3, 4}) // blkid ignores a wrong superblock checksum
 	}, check: wantFields("TYPE", "ext4", "LABEL", "csum")},
+	{name: "ambivalent-ext2-squashfs", build: func(t *testing.T, dir, img string) {
+		mkfs(8<<20, "mkfs.ext2", "-q", "-F")(t, dir, img)
+		patch(t, img, 0, []byte("hsqs"))
+		patch(t, img, 28, []byte{4, 0, 0, 0})
+	}},
+	{name: "tiny-iso-with-ext2-first-wins", build: func(t *testing.T, dir, img string) {
+		isoWithExt2(t, dir, img, 0)
+	}, check: wantFields("TYPE", "ext2")},
+	{name: "iso-with-ext2-ambivalent", build: func(t *testing.T, dir, img string) {
+		isoWithExt2(t, dir, img, 2<<20)
+	}},
 	{name: "fat12", build: mkfs(4<<20, "mkfs.vfat", "-F", "12", "-n", "MYLAB", "-i", "1234abcd"),
 		check: wantFields("TYPE", "vfat", "VERSION", "FAT12", "LABEL", "MYLAB", "LABEL_FATBOOT", "MYLAB", "UUID", "1234-ABCD")},
 	{name: "fat16-nolabel", build: mkfs(20<<20, "mkfs.vfat", "-F", "16", "-i", "DEADBEEF"),
@@ -302,6 +321,27 @@ var imageCases = []imageCase{
 	}, check: wantFields("PTTYPE", "dos", "PTUUID", "1234abcd")},
 }
 
+// isoWithExt2 makes an ISO image with an ext2 superblock at 1 KiB, grown
+// to size bytes if that is larger: on a floppy-sized device blkid takes
+// the first match (ext2), on a larger one the two are ambivalent.
+func isoWithExt2(t *testing.T, dir, img string, size int64) {
+	t.Helper()
+	isoTree(t, dir)
+	run(t, dir, "genisoimage", "-quiet", "-V", "TWO", "-o", img, "tree")
+	e2 := filepath.Join(dir, "e2")
+	mkfs(2<<20, "mkfs.ext2", "-q", "-F", "-L", "e2")(t, dir, e2)
+	b, err := os.ReadFile(e2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	patch(t, img, 1024, b[1024:2048])
+	if size > 0 {
+		if err := os.Truncate(img, size); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 func isoTree(t *testing.T, dir string) {
 	t.Helper()
 	for _, p := range []string{"tree/boot/grub/grub.cfg", "tree/EFI/BOOT/readme.txt"} {
@@ -365,6 +405,12 @@ func TestProbeMatchesBlkid(t *testing.T) {
 			c.build(t, dir, img)
 			want := blkidExport(t, img)
 			id, err := probeFile(t, img, 0)
+			if want[ambivalent] != "" {
+				if !errors.Is(err, ErrAmbivalent) {
+					t.Fatalf("blkid: ambivalent; Probe: %+v, %v", id, err)
+				}
+				return
+			}
 			if len(want) == 0 {
 				if err == nil {
 					t.Fatalf("blkid finds nothing, Probe finds %+v", id)
@@ -506,8 +552,22 @@ func TestReadPartitionsGPT(t *testing.T) {
 	}) {
 		t.Errorf("backup header: problems %v, partitions %+v", tab2.Problems, tab2.Partitions)
 	}
-	if got := blkidExport(t, img); got["PTTYPE"] != "gpt" {
+	if got := compareBlkid(t, img); got.PTType != "gpt" {
 		t.Errorf("blkid does not use the backup header either: %v", got)
+	}
+
+	// Both headers damaged: no table, and blkid calls the disk "PMBR".
+	st, _ := os.Stat(img)
+	patch(t, img, st.Size()-512+56, []byte("garbage"))
+	f, _ := os.Open(img)
+	defer f.Close()
+	if _, err := ReadPartitions(f, st.Size(), 512); !errors.Is(err, ErrBadTable) {
+		t.Errorf("both headers damaged: err = %v, want ErrBadTable", err)
+	} else {
+		t.Logf("both headers damaged: %v", err)
+	}
+	if got := compareBlkid(t, img); got.PTType != "PMBR" {
+		t.Errorf("both headers damaged: PTTYPE %q, want PMBR", got.PTType)
 	}
 }
 

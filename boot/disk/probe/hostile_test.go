@@ -97,6 +97,10 @@ func gptDiskImage(size int64, numEntries, entrySize uint32, parts ...gptPart) *d
 		le.PutUint64(e[32:], p.first)
 		le.PutUint64(e[40:], p.last)
 	}
+	es := uint64(32) // sectors of the entry array
+	if arr != nil {
+		es = max(uint64(len(arr)+511)/512, 1)
+	}
 	header := func(my, alt, entries uint64) []byte {
 		h := make([]byte, 512)
 		copy(h, "EFI PART")
@@ -104,8 +108,8 @@ func gptDiskImage(size int64, numEntries, entrySize uint32, parts ...gptPart) *d
 		le.PutUint32(h[12:], 92)
 		le.PutUint64(h[24:], my)
 		le.PutUint64(h[32:], alt)
-		le.PutUint64(h[40:], 34)
-		le.PutUint64(h[48:], last-33)
+		le.PutUint64(h[40:], 2+es)
+		le.PutUint64(h[48:], last-1-es)
 		copy(h[56:72], bytes.Repeat([]byte{0xAB}, 16))
 		le.PutUint64(h[72:], entries)
 		le.PutUint32(h[80:], numEntries)
@@ -119,9 +123,9 @@ func gptDiskImage(size int64, numEntries, entrySize uint32, parts ...gptPart) *d
 	d.put(512, header(1, last, 2))
 	if arr != nil {
 		d.put(2*512, arr)
-		d.put(int64(last-32)*512, arr)
+		d.put(int64(last-es)*512, arr)
 	}
-	d.put(int64(last)*512, header(last, 1, last-32))
+	d.put(int64(last)*512, header(last, 1, last-es))
 	return d
 }
 
@@ -213,6 +217,17 @@ func TestReadPartitionsHostile(t *testing.T) {
 			},
 			want:   "extended boot records without a partition",
 			nparts: 1,
+		},
+		{
+			name: "logical partition outside its extended partition",
+			disk: func() *disk {
+				d := newDisk(64 * mib)
+				d.put(0, mbrSector(1, mbrPart{0, 0x05, 2048, 1000}))
+				d.put(2048*512, mbrSector(0, mbrPart{0, 0x83, 63, 5000}))
+				return d
+			},
+			want:   "partition 5: lies outside its extended partition",
+			nparts: 2,
 		},
 		{
 			name: "extended record past the end",
@@ -343,6 +358,9 @@ func TestReadPartitionsSectorSize(t *testing.T) {
 // superblocks: a truncated one is unknown, never a panic or a wrong type.
 func TestProbeTruncated(t *testing.T) {
 	for _, img := range storedImages(t) {
+		if img.want[ambivalent] != "" {
+			continue // cut to a floppy's size, the first match wins
+		}
 		full := img.data
 		for _, n := range []int{0, 1, 511, 512, 1023, 1024, 1100, 2047, 2048, 4095, 4096, 0x8000, 0x8801, 0x10000, 0x10040, 0x11000 - 1} {
 			if n >= len(full) {

@@ -34,12 +34,13 @@ func probeLVM2(d *dev) (*Identity, error) {
 		if lvmCRC(b[20:512]) != le.Uint32(b[16:]) {
 			continue
 		}
-		u := b[32:64]
-		return &Identity{
-			Version: "LVM2 001",
-			UUID: string(u[0:6]) + "-" + string(u[6:10]) + "-" + string(u[10:14]) + "-" +
-				string(u[14:18]) + "-" + string(u[18:22]) + "-" + string(u[22:26]) + "-" + string(u[26:32]),
-		}, nil
+		id := &Identity{Version: "LVM2 001"}
+		if u := b[32:64]; !isZero(u) {
+			f := string(u[0:6]) + "-" + string(u[6:10]) + "-" + string(u[10:14]) + "-" +
+				string(u[14:18]) + "-" + string(u[18:22]) + "-" + string(u[22:26]) + "-" + string(u[26:32])
+			id.UUID = string(cString([]byte(f)))
+		}
+		return id, nil
 	}
 	return nil, nil
 }

@@ -116,6 +116,9 @@ func readLogical(d *dev, ss int64, t *Table, ext mbrEntry, next int, add func(in
 				return next, nil
 			}
 			add(next, e, this)
+			if p := &t.Partitions[len(t.Partitions)-1]; p.Start < extStart*ss || p.Start+p.Size > (extStart+extSize)*ss {
+				p.Err = fmt.Errorf("partition %d: lies outside its extended partition", next)
+			}
 			next++
 			links = 0
 		}

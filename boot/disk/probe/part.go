@@ -89,7 +89,9 @@ func ReadPartitions(r io.ReaderAt, size int64, sectorSize int, opts ...Option) (
 }
 
 // readTable finds and reads the partition table; nil, nil means none. A
-// sector that is a valid FAT boot sector is not read as an MBR.
+// sector that is a valid FAT boot sector is not read as an MBR. For a
+// protective MBR whose GPT cannot be used, it returns a "PMBR" table along
+// with the error.
 func readTable(d *dev, ss int64, isFAT bool) (*Table, error) {
 	mbr, err := d.read(0, 512)
 	if mbr == nil || err != nil {
@@ -107,7 +109,15 @@ func readTable(d *dev, ss int64, isFAT bool) (*Table, error) {
 		}
 	}
 	if protective {
-		return readGPT(d, ss)
+		t, err := readGPT(d, ss)
+		if err != nil && !errors.Is(err, errRead) {
+			// blkid calls a protective MBR without a usable GPT "PMBR".
+			return &Table{Type: "PMBR", SectorSize: int(ss)}, err
+		}
+		return t, err
+	}
+	if string(mbr[:4]) == "\xC9\xC2\xD4\xC1" {
+		return nil, nil // an AIX disk: its first sector only looks like an MBR
 	}
 	if isFAT {
 		return nil, nil

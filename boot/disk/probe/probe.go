@@ -43,10 +43,10 @@ var probers = []prober{
 	{name: "ext3", usage: UsageFilesystem, fn: probeExt3},
 	{name: "ext2", usage: UsageFilesystem, fn: probeExt2},
 	{name: "jbd", usage: UsageOther, fn: probeJBD},
+	{name: "iso9660", usage: UsageFilesystem, tolerant: true, fn: probeISO9660},
 	{name: "squashfs", usage: UsageFilesystem, fn: probeSquashfs},
 	{name: "squashfs3", usage: UsageFilesystem, fn: probeSquashfs3},
 	{name: "btrfs", usage: UsageFilesystem, fn: probeBtrfs},
-	{name: "iso9660", usage: UsageFilesystem, tolerant: true, fn: probeISO9660},
 }
 
 // Probe identifies what is on the device r of the given size (in bytes),
@@ -65,7 +65,12 @@ func Probe(r io.ReaderAt, size int64, opts ...Option) (Identity, error) {
 		intolerant int
 	)
 	for _, p := range probers {
-		// Like blkid, never look for RAID members on floppy-sized devices.
+		// Like blkid: no superblock on a device of 1 KiB or less, no RAID
+		// members on floppy-sized devices, and on those the first match
+		// wins without an ambivalence check.
+		if d.size <= 1024 {
+			break
+		}
 		if p.usage == UsageRAID && d.size <= tinySize {
 			continue
 		}
@@ -80,7 +85,7 @@ func Probe(r io.ReaderAt, size int64, opts ...Option) (Identity, error) {
 		id.Usage = p.usage
 		found = append(found, *id)
 		names = append(names, p.name)
-		if p.usage == UsageRAID || p.usage == UsageCrypto {
+		if p.usage == UsageRAID || p.usage == UsageCrypto || d.size <= tinySize {
 			break
 		}
 		if !p.tolerant {
@@ -97,14 +102,19 @@ func Probe(r io.ReaderAt, size int64, opts ...Option) (Identity, error) {
 	// A RAID member (an LVM PV) may still carry a stale partition table in
 	// its first sector; blkid ignores it, and so do we.
 	if id.Usage != UsageRAID {
-		t, err := readTable(d, 512, id.Type == "vfat")
-		switch {
-		case err == nil && t != nil:
-			id.PTType, id.PTUUID = t.Type, t.UUID
-		case err != nil && errors.Is(err, errRead):
+		isFAT, err := isVFAT(d)
+		if err != nil {
 			return Identity{}, err
 		}
-		// A broken table is not an identity: blkid prints nothing for it.
+		t, err := readTable(d, 512, isFAT)
+		if err != nil && errors.Is(err, errRead) {
+			return Identity{}, err
+		}
+		// A damaged table is reported as blkid does: nothing, or "PMBR"
+		// for a protective MBR whose GPT is unusable.
+		if t != nil {
+			id.PTType, id.PTUUID = t.Type, t.UUID
+		}
 	}
 	if id.Type == "" && id.PTType == "" {
 		return Identity{}, ErrUnknown

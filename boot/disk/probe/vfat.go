@@ -244,7 +244,7 @@ func probeVFAT(d *dev) (*Identity, error) {
 	if volLabel != nil {
 		id.Label = label(volLabel)
 	}
-	if serial != nil {
+	if serial != nil && !isZero(serial) {
 		id.UUID = fmt.Sprintf("%02X%02X-%02X%02X", serial[3], serial[2], serial[1], serial[0])
 	}
 	return id, nil
