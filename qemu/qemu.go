@@ -25,7 +25,9 @@ type Disk struct {
 	Path string
 	// Bus is how the disk is attached: "virtio" (default), "ahci" (SATA),
 	// "nvme", "usb" (USB mass storage on an xHCI controller) or "ide".
-	Bus      string
+	Bus string
+	// ReadOnly keeps the image file unchanged (read-only for virtio, a
+	// snapshot overlay on the other buses).
 	ReadOnly bool
 	// Media is "cdrom" for an optical drive.
 	Media string
@@ -61,8 +63,13 @@ func (o Options) Args() []string {
 	ahci, usb := false, false
 	for i, d := range o.Disks {
 		spec := fmt.Sprintf("file=%s%s,format=raw", d.Driver, d.Path)
-		if d.ReadOnly {
+		switch {
+		case d.ReadOnly && (d.Bus == "" || d.Bus == "virtio"):
 			spec += ",readonly=on"
+		case d.ReadOnly && d.Media != "cdrom":
+			// SATA, NVMe and USB disks cannot be read-only in QEMU:
+			// writes go to a temporary overlay and the file stays as it is.
+			spec += ",snapshot=on"
 		}
 		if d.Media != "" {
 			spec += ",media=" + d.Media

@@ -1,17 +1,26 @@
 // Command demoinit is the /init of the demo and test initrds: the system
 // that leapboot kexecs into. It reports which initrd it came from (the
-// files /entry of every initrd it was loaded with) and the kernel command
-// line, so a test can tell exactly what booted, then powers off when Enter
-// is pressed (or at once with demo.poweroff on the command line).
+// files /entries/NAME of every initrd it was loaded with) and the kernel
+// command line, so a test can tell exactly what booted, then powers off
+// when Enter is pressed (or at once with demo.poweroff on the command line).
+//
+// It also plays "a running system" for the fast-reboot tests: when the
+// image holds /bin/leapboot and the command line has
+// demo.exec=ARG,ARG,..., it mounts /sys and /dev, loads the image's
+// modules and runs `leapboot ARG ARG ...`.
 package main
 
 import (
 	"bufio"
 	"fmt"
 	"os"
+	"os/exec"
 	"sort"
 	"strings"
 	"syscall"
+	"time"
+
+	"github.com/leapboot/leapboot/boot/kmod"
 )
 
 func main() {
@@ -30,6 +39,13 @@ func main() {
 		}
 	}
 	sort.Strings(names)
+	for _, w := range strings.Fields(string(cmdline)) {
+		if v, ok := strings.CutPrefix(w, "demo.exec="); ok {
+			if _, err := os.Stat("/bin/leapboot"); err == nil {
+				runningSystem(strings.Split(v, ","))
+			}
+		}
+	}
 	fmt.Println()
 	fmt.Println("DEMO: the system leapboot booted has started.")
 	fmt.Printf("DEMO: initrds=%s\n", strings.Join(names, ","))
@@ -48,6 +64,33 @@ func main() {
 			p.Wait()
 		}
 	}
+	poweroff()
+}
+
+// runningSystem stands in for an installed system that runs leapboot.
+func runningSystem(args []string) {
+	syscall.Mount("sysfs", "/sys", "sysfs", 0, "")
+	syscall.Mount("devtmpfs", "/dev", "devtmpfs", 0, "")
+	syscall.Mount("tmpfs", "/run", "tmpfs", 0, "")
+	if b, err := os.ReadFile("/lib/modules/leapboot.order"); err == nil {
+		for _, p := range strings.Fields(string(b)) {
+			if err := kmod.Load(p, ""); err != nil {
+				fmt.Println("SYSTEM:", err)
+			}
+		}
+	}
+	// Wait for the disks the modules bring.
+	for i := 0; i < 100; i++ {
+		if _, err := os.Stat("/sys/class/block/vda2"); err == nil {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	fmt.Printf("SYSTEM: running leapboot %s\n", strings.Join(args, " "))
+	cmd := exec.Command("/bin/leapboot", args...)
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stdout
+	err := cmd.Run()
+	fmt.Printf("SYSTEM: leapboot returned: %v\n", err)
 	poweroff()
 }
 
