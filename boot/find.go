@@ -55,15 +55,14 @@ func (m *Menu) Find(spec string) (int, error) {
 			return i, err
 		}
 	}
-	i, err := one("kernel version", func(e *Entry) bool {
-		if e.Version == spec {
-			return true
-		}
+	// A kernel version usually names several entries (GRUB's top-level
+	// entry, its twin under "Advanced options", a recovery entry): the
+	// first in menu order is the one a person means.
+	for i, e := range m.Entries {
 		base := path.Base(e.Kernel.Path)
-		return base == "vmlinuz-"+spec || base == "vmlinux-"+spec || base == "Image-"+spec || strings.HasPrefix(base, "vmlinuz-"+spec+".")
-	})
-	if err != nil || i >= 0 {
-		return i, err
+		if e.Version == spec || base == "vmlinuz-"+spec || base == "vmlinux-"+spec || base == "Image-"+spec || strings.HasPrefix(base, "vmlinuz-"+spec+".") {
+			return i, nil
+		}
 	}
 	return -1, fmt.Errorf("boot: no entry matches %q (try an ID, a number, a title, a glob or a kernel version)", spec)
 }

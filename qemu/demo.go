@@ -154,7 +154,7 @@ menuentry 'Demo: missing initrd (shown as broken)' --id demo-missing {
 `, DemoRootUUID)
 	blsEntry := "title Demo: Boot Loader Spec entry (ESP)\nlinux /demo/vmlinuz\ninitrd /demo/initrd-bls.img\noptions console=ttyS0 demo.entry=bls\n"
 	loaderConf := "default demo-bls.conf\ntimeout 5\n"
-	files := map[string][]byte{"grub.cfg": []byte(grubCfg), "vmlinuz-corrupt": bytes.Repeat([]byte("not a kernel "), 1000), "demo-bls.conf": []byte(blsEntry), "loader.conf": []byte(loaderConf)}
+	files := map[string][]byte{"grub.cfg": []byte(grubCfg), "vmlinuz-corrupt": corruptKernel(), "demo-bls.conf": []byte(blsEntry), "loader.conf": []byte(loaderConf)}
 	for n, b := range files {
 		if err := os.WriteFile(filepath.Join(dir, n), b, 0o644); err != nil {
 			return nil, err
@@ -196,4 +196,12 @@ func (d *Demo) Options(extra string) Options {
 		Append: strings.TrimSpace("console=ttyS0 panic=-1 " + extra),
 		Disks:  []Disk{{Path: d.Disk, ReadOnly: true}},
 	}
+}
+
+// corruptKernel looks like a bzImage to a quick check (the "HdrS" magic at
+// 0x202) but is not one, so only kexec_file_load finds out.
+func corruptKernel() []byte {
+	b := bytes.Repeat([]byte("not a kernel "), 1000)
+	copy(b[0x1fe:], "\x55\xaaHdrS\x00\x01")
+	return b
 }

@@ -32,6 +32,41 @@ func reuseCmdline(running string) string {
 	return strings.Join(out, " ")
 }
 
+// rebootCmdline says how the command line of the chosen entry changes.
+type rebootCmdline struct {
+	reuse   bool   // take the running kernel's
+	running string // /proc/cmdline
+	set     string // replace it
+	add     string // append words
+}
+
+// chooseReboot picks the entry to boot (the menu's default, or the one spec
+// names), applies the command-line options and checks it can be loaded.
+func chooseReboot(m boot.Menu, spec string, c rebootCmdline) (*boot.Entry, kexec.Plan, error) {
+	i := m.Default
+	if spec != "" {
+		var err error
+		if i, err = m.Find(spec); err != nil {
+			return nil, kexec.Plan{}, err
+		}
+	}
+	if i < 0 {
+		return nil, kexec.Plan{}, fmt.Errorf("no boot entry found; `leapboot list` shows what was read")
+	}
+	e := m.Entries[i]
+	switch {
+	case c.reuse:
+		e.Cmdline = reuseCmdline(c.running)
+	case c.set != "":
+		e.Cmdline = c.set
+	}
+	if c.add != "" {
+		e.Cmdline = strings.TrimSpace(e.Cmdline + " " + c.add)
+	}
+	plan, err := kexec.PlanFor(&e)
+	return &e, plan, err
+}
+
 func runReboot(args []string) int {
 	fl := flag.NewFlagSet("reboot", flag.ContinueOnError)
 	dry := fl.Bool("dry-run", false, "print what would be loaded and load nothing")
@@ -80,38 +115,21 @@ func runReboot(args []string) int {
 		fmt.Fprintln(os.Stderr, "leapboot reboot: warning:", p)
 	}
 	m := sources.Read(ctx, vols, sources.WithPlatform(*platform))
-	i := m.Default
-	if spec != "" {
-		if i, err = m.Find(spec); err != nil {
-			fmt.Fprintln(os.Stderr, "leapboot reboot:", err)
-			return 1
-		}
-	}
-	if i < 0 {
-		fmt.Fprintln(os.Stderr, "leapboot reboot: no boot entry found; `leapboot list` shows what was read")
-		return 1
-	}
-	e := m.Entries[i]
-	switch {
-	case *reuse:
-		running, err := os.ReadFile("/proc/cmdline")
+	running := ""
+	if *reuse {
+		b, err := os.ReadFile("/proc/cmdline")
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "leapboot reboot:", err)
 			return 1
 		}
-		e.Cmdline = reuseCmdline(string(running))
-	case *cmdline != "":
-		e.Cmdline = *cmdline
+		running = string(b)
 	}
-	if *appendArgs != "" {
-		e.Cmdline = strings.TrimSpace(e.Cmdline + " " + *appendArgs)
-	}
-	plan, err := kexec.PlanFor(&e)
+	e, plan, err := chooseReboot(m, spec, rebootCmdline{reuse: *reuse, running: running, set: *cmdline, add: *appendArgs})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "leapboot reboot:", err)
 		return 1
 	}
-	describe(os.Stdout, &e, plan)
+	describe(os.Stdout, e, plan)
 	if *dry {
 		return 0
 	}
