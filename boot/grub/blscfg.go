@@ -273,6 +273,9 @@ func cmdBlscfg(i *interp, argv []string) (ctl, error) {
 			body:   body,
 			origin: boot.Origin{Volume: v, Path: e.path, Line: 1},
 		})
+		if ver, ok := e.get("version"); ok {
+			i.cur.menu.items[len(i.cur.menu.items)-1].version = ver
+		}
 	}
 	return ctlNone, nil
 }

@@ -59,6 +59,7 @@ type menuItem struct {
 	submenu bool
 	body    []node
 	origin  boot.Origin
+	version string // BLS "version", for Entry.Version
 }
 
 // srcRef is the file being executed, for diagnostics.

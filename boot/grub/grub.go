@@ -509,11 +509,12 @@ func (i *interp) runBody(ctx *envContext, it *menuItem, ids []string, b *bootSta
 
 func (i *interp) evalEntry(ctx *envContext, it *menuItem, path, ids []string) boot.Entry {
 	e := boot.Entry{
-		ID:     it.id,
-		Title:  it.title,
-		Menu:   append(append([]string{}, path...), it.title),
-		Source: boot.SourceGRUB,
-		Origin: it.origin,
+		ID:      it.id,
+		Title:   it.title,
+		Menu:    append(append([]string{}, path...), it.title),
+		Source:  boot.SourceGRUB,
+		Origin:  it.origin,
+		Version: it.version,
 	}
 	if e.ID == "" {
 		e.ID = it.title

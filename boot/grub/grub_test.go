@@ -491,6 +491,9 @@ func TestBlscfg(t *testing.T) {
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
+	if len(menu.Entries) == 3 && menu.Entries[1].Version != "5.10.0" {
+		t.Errorf("version %q", menu.Entries[1].Version)
+	}
 	if len(menu.Entries) == 3 && len(menu.Entries[0].Initrds) != 2 {
 		t.Errorf("initrds %v", menu.Entries[0].Initrds)
 	}
