@@ -591,7 +591,8 @@ type bootState struct {
 
 // loaderCmdline builds the command line as GRUB's Linux loader does:
 // BOOT_IMAGE=<path as written>, then the arguments separated by spaces;
-// an argument with a space is double-quoted, and \ ' " are escaped.
+// an argument with a space is double-quoted, and \ ' " are escaped
+// (except a \xHH sequence), as grub_create_loader_cmdline does.
 func loaderCmdline(argv []string) string {
 	var b strings.Builder
 	b.WriteString("BOOT_IMAGE=")
@@ -605,6 +606,12 @@ func loaderCmdline(argv []string) string {
 		}
 		for j := 0; j < len(a); j++ {
 			c := a[j]
+			if c == '\\' && j+3 < len(a) && a[j+1] == 'x' && isHex(a[j+2]) && isHex(a[j+3]) {
+				// \xHH passes through unescaped.
+				b.WriteString(a[j : j+4])
+				j += 3
+				continue
+			}
 			if c == '\\' || c == '\'' || c == '"' {
 				b.WriteByte('\\')
 			}
@@ -615,6 +622,10 @@ func loaderCmdline(argv []string) string {
 		}
 	}
 	return b.String()
+}
+
+func isHex(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
 }
 
 var linuxFlags = map[string]bool{"--force": true}

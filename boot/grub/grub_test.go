@@ -66,10 +66,10 @@ func TestEntries(t *testing.T) {
 		},
 		{
 			name:    "argument with a space is quoted, quotes escaped",
-			cfg:     "menuentry A {\n linux /vmlinuz 'x=a b' 'q=\"'\n}",
+			cfg:     "menuentry A {\n linux /vmlinuz 'x=a b' 'q=\"' 'b=\\' 'h=\\x41\\xZ'\n}",
 			files:   []string{"/vmlinuz"},
 			titles:  []string{"A"},
-			cmdline: []string{`BOOT_IMAGE=/vmlinuz "x=a b" q=\"`},
+			cmdline: []string{`BOOT_IMAGE=/vmlinuz "x=a b" q=\" b=\\ h=\x41\\xZ`},
 			errs:    []string{""},
 		},
 		{
