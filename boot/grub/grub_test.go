@@ -540,3 +540,28 @@ func TestConfigfileChain(t *testing.T) {
 		t.Errorf("entries %q, want [Ubuntu]; %s", titles, diagText(m))
 	}
 }
+
+func TestDevices(t *testing.T) {
+	vols := []*boot.Volume{
+		{Device: "/dev/sda1", Disk: "/dev/sda", Partition: 1, PartType: "0x83"},
+		{Device: "/dev/sda5", Disk: "/dev/sda", Partition: 5, PartType: "0x83"},
+		{Device: "/dev/sr0", Disk: "/dev/sr0", FSType: "iso9660"},
+		{Device: "/dev/vdb2", Disk: "/dev/vdb", Partition: 2, PartType: boot.PartTypeESP},
+	}
+	d := newDevices(vols)
+	names := []string{"hd0,msdos1", "hd0,msdos5", "hd1", "hd2,gpt2"}
+	for k, v := range vols {
+		if got := d.name(v); got != names[k] {
+			t.Errorf("name of %s = %q, want %q", v.Device, got, names[k])
+		}
+	}
+	lookups := map[string]*boot.Volume{
+		"hd0,msdos1": vols[0], "(hd0,1)": vols[0], "hd0,gpt5": vols[1], "cd0": vols[2], "(hd1)": vols[2],
+		"hd2,gpt2": vols[3], "hd2,2": vols[3], "hd3": nil, "hd0,msdos1,bsd1": vols[0], "lvm/root": nil, "": nil,
+	}
+	for s, want := range lookups {
+		if got := d.lookup(s); got != want {
+			t.Errorf("lookup(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
