@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"strings"
+	"sync"
 
 	"github.com/diskfs/go-diskfs/backend/file"
 	"github.com/diskfs/go-diskfs/filesystem"
@@ -191,6 +192,54 @@ func (g guardedFS) Stat(name string) (fs.FileInfo, error) {
 type guardedFile struct {
 	f    fs.File
 	name string
+	mu   sync.Mutex // ReadAt's seek and read go together
+}
+
+// ReadAt lets readers that need random access (the UKI reader) work on
+// files in images: go-diskfs files seek but have no ReadAt.
+func (g *guardedFile) ReadAt(p []byte, off int64) (n int, err error) {
+	if ra, ok := g.f.(io.ReaderAt); ok {
+		gerr := guard("read "+g.name, func() error { n, err = ra.ReadAt(p, off); return nil })
+		if gerr != nil {
+			return 0, gerr
+		}
+		return n, err
+	}
+	sk, ok := g.f.(io.Seeker)
+	if !ok {
+		return 0, &fs.PathError{Op: "readat", Path: g.name, Err: errors.ErrUnsupported}
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	gerr := guard("read "+g.name, func() error {
+		if _, err = sk.Seek(off, io.SeekStart); err != nil {
+			return nil
+		}
+		n, err = io.ReadFull(g.f, p)
+		if err == io.ErrUnexpectedEOF {
+			err = io.EOF
+		}
+		return nil
+	})
+	if gerr != nil {
+		return 0, gerr
+	}
+	return n, err
+}
+
+// Seek passes through to files that seek.
+func (g *guardedFile) Seek(off int64, whence int) (n int64, err error) {
+	sk, ok := g.f.(io.Seeker)
+	if !ok {
+		return 0, &fs.PathError{Op: "seek", Path: g.name, Err: errors.ErrUnsupported}
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	gerr := guard("seek "+g.name, func() error { n, err = sk.Seek(off, whence); return nil })
+	if gerr != nil {
+		return 0, gerr
+	}
+	return n, err
 }
 
 func (g *guardedFile) Stat() (fi fs.FileInfo, err error) {
