@@ -216,6 +216,9 @@ func cmdBlscfg(i *interp, argv []string) (ctl, error) {
 				i.diag(i.line, "blscfg: %s: %v", p, err)
 				continue
 			}
+			if !i.charge(1 + len(b)/256) {
+				return ctlAbort, errBudget
+			}
 			entries = append(entries, &blsEntry{name: strings.TrimSuffix(n, ".conf"), path: p, keys: readBLS(b)})
 			if len(entries) >= i.o.limits.Entries {
 				break

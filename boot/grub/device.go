@@ -183,6 +183,11 @@ func (i *interp) readFile(name string) (*boot.Volume, string, []byte, error) {
 	if err != nil {
 		return v, p, nil, fmt.Errorf("%s: %w", name, err)
 	}
+	// Reading (and then parsing) costs work too: a loop that sources a
+	// big file must run out of budget.
+	if !i.charge(1 + len(b)/256) {
+		return v, p, nil, errBudget
+	}
 	return v, p, b, nil
 }
 

@@ -193,6 +193,9 @@ func (i *interp) get(name string) string {
 		}
 		return strings.Join(i.args[1:], " ")
 	}
+	if name == "" {
+		return ""
+	}
 	if isDigit(name[0]) {
 		n, err := strconv.Atoi(name)
 		if err != nil || n <= 0 || n >= len(i.args) {

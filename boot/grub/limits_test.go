@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/leapboot/leapboot/boot"
@@ -18,6 +19,8 @@ func hostile(t *testing.T, name, cfg, want string) {
 	t.Run(name, func(t *testing.T) {
 		start := time.Now()
 		vols := oneVol("menuentry A { linux /vmlinuz; }\n"+cfg, "/vmlinuz")
+		vols[0].FS.(fstest.MapFS)["boot/grub/big.cfg"] = file("#" + strings.Repeat("x", 1<<20))
+		vols[0].FS.(fstest.MapFS)["loader/entries/x.conf"] = file("title X\nlinux /vmlinuz\n")
 		m := Parse(context.Background(), vols)
 		if d := time.Since(start); d > 5*time.Second {
 			t.Errorf("took %v", d)
@@ -47,6 +50,8 @@ func TestHostileConfigs(t *testing.T) {
 	hostile(t, "many statements", strings.Repeat("true\n", 200000), "more than")
 	hostile(t, "entry loop", "menuentry B { while true; do true; done; }", "step budget exhausted")
 	hostile(t, "many entries", "for i in 1 2 3 4 5 6 7 8 9 10; do for j in 1 2 3 4 5 6 7 8 9 10; do for k in 1 2 3 4 5 6 7 8 9 10; do menuentry x$i$j$k { linux /vmlinuz; }; done; done; done", "")
+	hostile(t, "sourcing a big comment in a loop", "while true; do source $prefix/big.cfg; done", "step budget exhausted")
+	hostile(t, "blscfg in a loop", "while true; do blscfg; done", "step budget exhausted")
 	hostile(t, "deep submenus", strings.Repeat("submenu s {\n", 100)+strings.Repeat("}\n", 100), "")
 }
 
