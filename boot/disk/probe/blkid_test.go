@@ -400,6 +400,7 @@ func dosDisk(t *testing.T, dir, img string) {
 func TestProbeMatchesBlkid(t *testing.T) {
 	for _, c := range imageCases {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			dir := t.TempDir()
 			img := filepath.Join(dir, "img")
 			c.build(t, dir, img)

@@ -52,7 +52,7 @@ func FuzzReadPartitions(f *testing.F) {
 	}
 	for _, d := range []*disk{
 		gptDiskImage(24<<10, 4, 128, gptPart{10, 20}, gptPart{15, 25}),
-		gptDiskImage(24<<10, 4, 256, gptPart{10, 20}),
+		gptDiskImage(24<<10, 8, 128, gptPart{10, 20}),
 	} {
 		b := make([]byte, d.size)
 		d.ReadAt(b, 0)

@@ -14,7 +14,7 @@ import (
 
 const (
 	gptMaxEntryBytes = 1 << 20 // the whole entry array, at most (128 × 128 bytes is usual)
-	gptMinEntrySize  = 128
+	gptEntrySize     = 128
 )
 
 type gptHeader struct {
@@ -47,7 +47,7 @@ func readGPT(d *dev, ss int64) (*Table, error) {
 	}
 	t.UUID = h.diskGUID
 	for i := uint32(0); i < h.numEntries; i++ {
-		e := entries[int(i)*int(h.entrySize):][:gptMinEntrySize]
+		e := entries[int(i)*gptEntrySize:][:gptEntrySize]
 		if isZero(e[0:16]) {
 			continue
 		}
@@ -115,8 +115,12 @@ func readGPTHeader(d *dev, ss int64, lba, lastLBA int64) (gptHeader, []byte, err
 		return h, nil, fmt.Errorf("header at LBA %d says it is at LBA %d", lba, h.myLBA)
 	case h.firstUsable > h.lastUsable || h.lastUsable > uint64(lastLBA):
 		return h, nil, fmt.Errorf("usable area %d..%d is invalid for a disk of %d sectors", h.firstUsable, h.lastUsable, lastLBA+1)
-	case h.entrySize < gptMinEntrySize || h.entrySize%8 != 0:
-		return h, nil, fmt.Errorf("entry size %d is invalid", h.entrySize)
+	case h.entrySize != gptEntrySize:
+		// The specification allows 128·2ⁿ, but Linux and blkid accept
+		// only 128, and a partition the kernel does not see is no use.
+		return h, nil, fmt.Errorf("entry size %d is not %d", h.entrySize, gptEntrySize)
+	case h.numEntries == 0:
+		return h, nil, fmt.Errorf("no partition entries")
 	case uint64(h.numEntries)*uint64(h.entrySize) > gptMaxEntryBytes:
 		return h, nil, fmt.Errorf("%d entries of %d bytes is more than the %d bytes allowed", h.numEntries, h.entrySize, gptMaxEntryBytes)
 	case h.entriesLBA > uint64(lastLBA):

@@ -245,6 +245,16 @@ func TestReadPartitionsHostile(t *testing.T) {
 			nparts: 2,
 		},
 		{
+			name:    "gpt 256-byte entries (Linux and blkid refuse them)",
+			disk:    func() *disk { return gptDiskImage(8*mib, 128, 256, gptPart{2048, 4095}) },
+			wantErr: ErrBadTable,
+		},
+		{
+			name:    "gpt no entries",
+			disk:    func() *disk { return gptDiskImage(8*mib, 0, 128) },
+			wantErr: ErrBadTable,
+		},
+		{
 			name:    "gpt 10^6 entries",
 			disk:    func() *disk { return gptDiskImage(64*mib, 1000000, 128, gptPart{2048, 4095}) },
 			wantErr: ErrBadTable,

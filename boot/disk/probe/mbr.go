@@ -44,8 +44,8 @@ func readMBR(d *dev, ss int64, mbr []byte, entries [4]mbrEntry) (*Table, error) 
 	}
 	var extended []mbrEntry
 	for i, e := range entries {
-		if e.size == 0 || e.typ == 0 {
-			continue
+		if e.size == 0 {
+			continue // Linux and blkid skip only empty slots, whatever their type
 		}
 		add(i+1, e, 0)
 		if isExtended(e.typ) {
