@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
-	"strconv"
 	"strings"
 	"time"
 
@@ -344,7 +343,7 @@ func (i *interp) buildMenu(r *menuResult) boot.Menu {
 	m.Timeout = boot.WaitForever
 	if t, ok := get("timeout"); ok {
 		m.TimeoutSet = true
-		if n, err := strconv.ParseUint(strings.TrimSpace(t), 10, 31); err == nil {
+		if n, _, ok := strtoul(t); ok && n < 1<<31 {
 			m.Timeout = time.Duration(n) * time.Second
 		}
 	}
@@ -413,10 +412,9 @@ func resolveDefault(tree []flatItem, spec string) int {
 	}
 	idx := -1
 	rest := ""
-	numPart, after, hasGt := strings.Cut(spec, ">")
-	if n, err := strconv.ParseUint(numPart, 0, 31); err == nil && (!hasGt || !strings.HasPrefix(after, ">")) {
+	if n, tail, ok := strtoul(spec); ok && n < 1<<31 && (tail == "" || tail[0] == '>') {
 		idx = int(n)
-		rest = after
+		rest = strings.TrimPrefix(tail, ">")
 	} else {
 		for k, t := range tree {
 			if ok, r := menuentryEq(t.title, spec); ok {

@@ -234,6 +234,9 @@ func TestDefault(t *testing.T) {
 		{"set default=nonesuch", 0},
 		{"set default=99", 0},
 		{"set default=ib", 0}, // not at top level
+		{"set default=' 2'", 3},
+		{"set default=1_0", 0}, // not a GRUB number, not a title
+		{"set default=010", 0}, // octal 8: out of range
 	}
 	for _, tc := range tests {
 		t.Run(tc.set, func(t *testing.T) {
@@ -267,6 +270,8 @@ func TestTimeout(t *testing.T) {
 		{"set timeout=0", 0, true, "menu"},
 		{"timeout=5\ntimeout_style=hidden", 5 * time.Second, true, "hidden"},
 		{"set timeout=abc\nset timeout_style=countdown", boot.WaitForever, true, "countdown"},
+		{"set timeout=0x10", 16 * time.Second, true, "menu"},
+		{"set timeout='7 s'", 7 * time.Second, true, "menu"},
 	}
 	for _, tc := range tests {
 		r := Evaluate(context.Background(), oneVol(tc.cfg+"\nmenuentry A { linux /vmlinuz; }", "/vmlinuz"))

@@ -205,3 +205,44 @@ func prefixNum(s string) int64 {
 	}
 	return strtosl(s[k:])
 }
+
+// strtoul parses an unsigned number the way grub_strtoul(s, &end, 0)
+// does: leading blanks, then 0x for hex, a leading 0 for octal, else
+// decimal; rest is what follows the digits. ok is false when there are
+// no digits, a sign, or an overflow (GRUB's "unrecognized number").
+func strtoul(s string) (v uint64, rest string, ok bool) {
+	s = strings.TrimLeft(s, " \t\n")
+	base := uint64(10)
+	switch {
+	case len(s) > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X') && isHex(s[2]):
+		base, s = 16, s[2:]
+	case len(s) > 1 && s[0] == '0':
+		base = 8
+	}
+	k := 0
+	for ; k < len(s); k++ {
+		c := s[k]
+		var d uint64
+		switch {
+		case c >= '0' && c <= '9':
+			d = uint64(c - '0')
+		case c >= 'a' && c <= 'f':
+			d = uint64(c-'a') + 10
+		case c >= 'A' && c <= 'F':
+			d = uint64(c-'A') + 10
+		default:
+			d = 99
+		}
+		if d >= base {
+			break
+		}
+		if v > (1<<63)/base {
+			return 0, s[k:], false
+		}
+		v = v*base + d
+	}
+	if k == 0 {
+		return 0, s, false
+	}
+	return v, s[k:], true
+}
