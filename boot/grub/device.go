@@ -150,6 +150,11 @@ func (i *interp) resolve(name string) (*boot.Volume, string, error) {
 	if v == nil {
 		return nil, "", &noDeviceError{name: "(" + strings.Trim(dev, "()") + ")"}
 	}
+	if !strings.HasPrefix(rest, "/") {
+		// GRUB's file systems want an absolute path: "vmlinuz" or a bare
+		// "(hd0,1)" is "invalid file name".
+		return v, cleanPath(rest), fmt.Errorf("invalid file name `%s'", name)
+	}
 	return v, cleanPath(rest), nil
 }
 
@@ -157,7 +162,7 @@ func (i *interp) resolve(name string) (*boot.Volume, string, error) {
 func (i *interp) stat(name string) (*boot.Volume, string, fs.FileInfo, error) {
 	v, p, err := i.resolve(name)
 	if err != nil {
-		return nil, "", nil, err
+		return v, p, nil, err
 	}
 	if v.FS == nil {
 		return v, p, nil, &notFoundError{name: name}
