@@ -307,24 +307,6 @@ func (i *interp) expand(ws []word) []string {
 	return out
 }
 
-// assignment reports whether w is a "name=value" word and splits it.
-func assignment(w word) (string, []part, bool) {
-	if len(w.parts) == 0 || w.parts[0].kind != partLit || w.parts[0].quoted {
-		return "", nil, false
-	}
-	t := w.parts[0].text
-	eq := strings.IndexByte(t, '=')
-	if eq <= 0 || !validVarName(t[:eq]) || isDigit(t[0]) {
-		return "", nil, false
-	}
-	rest := []part{}
-	if eq+1 < len(t) {
-		rest = append(rest, part{kind: partLit, text: t[eq+1:]})
-	}
-	rest = append(rest, w.parts[1:]...)
-	return t[:eq], rest, true
-}
-
 // execList runs statements in order and returns the first control signal.
 func (i *interp) execList(nodes []node) ctl {
 	for _, n := range nodes {
@@ -431,14 +413,6 @@ func (i *interp) execCmd(n *cmdNode) ctl {
 	if len(n.words) == 0 {
 		return ctlNone
 	}
-	if len(n.words) == 1 {
-		if name, rest, ok := assignment(n.words[0]); ok {
-			vals := i.expandWord(word{parts: rest, line: n.line}, nil)
-			i.set(name, strings.Join(vals, " "))
-			i.status = 0
-			return ctlNone
-		}
-	}
 	argv := i.expand(n.words)
 	if len(argv) == 0 {
 		return ctlNone
@@ -477,6 +451,13 @@ func (i *interp) call(argv []string, line int) ctl {
 	}
 	if body, ok := i.funcs[name]; ok {
 		return i.callFunc(name, body, argv, line)
+	}
+	if eq := strings.IndexByte(name, '='); eq >= 0 {
+		// As a last resort GRUB takes "name=value" (the first expanded
+		// word; other words are ignored) as an assignment.
+		i.set(name[:eq], name[eq+1:])
+		i.status = 0
+		return ctlNone
 	}
 	if ignored[name] || strings.HasPrefix(name, "terminal_") {
 		i.status = 0

@@ -147,6 +147,14 @@ func TestEntries(t *testing.T) {
 			errs:    []string{""},
 		},
 		{
+			name:    "name=value is an assignment of the first expanded word",
+			cfg:     "set y=\"a b\"\nx=$y\nz=\"$y\" ignored\nmenuentry A {\n linux /vmlinuz x=$x \"z=$z\"\n}",
+			files:   []string{"/vmlinuz"},
+			titles:  []string{"A"},
+			cmdline: []string{`BOOT_IMAGE=/vmlinuz x=a "z=a b"`},
+			errs:    []string{""},
+		},
+		{
 			name:   "hiddenentry is not listed",
 			cfg:    "hiddenentry H --hotkey h {\n linux /vmlinuz\n}\nmenuentry A {\n linux /vmlinuz\n}",
 			files:  []string{"/vmlinuz"},
