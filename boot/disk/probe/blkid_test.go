@@ -37,6 +37,7 @@ var toolPackages = map[string]string{
 	"mkswap":      "util-linux",
 	"cryptsetup":  "cryptsetup-bin",
 	"pvcreate":    "lvm2",
+	"losetup":     "mount",
 	"truncate":    "coreutils",
 }
 

@@ -146,20 +146,20 @@ func isVFAT(d *dev) (bool, error) {
 
 // fatSearchLabel looks for the volume-label entry among n directory
 // entries at off. It stops at the end-of-directory mark.
-func fatSearchLabel(d *dev, off int64, n uint32) ([]byte, bool, error) {
+func fatSearchLabel(d *dev, off int64, n uint32) ([]byte, error) {
 	for done := uint32(0); done < n; {
 		k := min(n-done, fatDirChunk/32)
 		b, err := d.read(off+int64(done)*32, int(k)*32)
 		if err != nil {
-			return nil, false, err
+			return nil, err
 		}
 		if b == nil {
-			return nil, true, nil
+			return nil, nil
 		}
 		for i := 0; i < int(k); i++ {
 			e := b[i*32 : i*32+32]
 			if e[0] == 0 {
-				return nil, true, nil
+				return nil, nil
 			}
 			attr := e[11]
 			if e[0] == 0xE5 || le.Uint16(e[20:]) != 0 || le.Uint16(e[26:]) != 0 || attr&fatAttrMask == fatAttrLongName {
@@ -170,12 +170,12 @@ func fatSearchLabel(d *dev, off int64, n uint32) ([]byte, bool, error) {
 				if name[0] == 0x05 {
 					name[0] = 0xE5
 				}
-				return name, true, nil
+				return name, nil
 			}
 		}
 		done += k
 	}
-	return nil, false, nil
+	return nil, nil
 }
 
 func probeVFAT(d *dev) (*Identity, error) {
@@ -193,7 +193,7 @@ func probeVFAT(d *dev) (*Identity, error) {
 	case f.fatLength16 != 0:
 		rootStart := int64(f.reserved+f.fatSize) * int64(f.sectorSize)
 		rootEntries := uint32(le.Uint16(b[0x11:]))
-		volLabel, _, err = fatSearchLabel(d, rootStart, rootEntries)
+		volLabel, err = fatSearchLabel(d, rootStart, rootEntries)
 		if err != nil && !errors.Is(err, errBudget) {
 			return nil, err
 		}
@@ -264,7 +264,7 @@ func fat32RootLabel(d *dev, f *fatBoot) ([]byte, error) {
 		// Like blkid, go on to the next cluster even after an
 		// end-of-directory mark; each search stops at that mark, so this
 		// costs one small read per cluster.
-		name, _, err := fatSearchLabel(d, off, clusterBytes/32)
+		name, err := fatSearchLabel(d, off, clusterBytes/32)
 		if name != nil || err != nil {
 			return name, err
 		}
