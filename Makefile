@@ -37,8 +37,9 @@ test: kernel
 unit:
 	$(GO) test -short ./...
 
-bench: deps kernel
-	$(GO) test -run '^$$' -bench . -benchtime 1x ./...
+bench: kernel
+	@sh qemu/setup.sh bench
+	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./...
 
 lint:
 	gofmt -l . | tee /dev/stderr | (! read x)

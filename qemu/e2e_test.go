@@ -50,7 +50,7 @@ func TestMain(m *testing.M) {
 }
 
 // boot starts the demo VM and returns it; the VM dies with the test.
-func boot(t *testing.T, o Options) *VM {
+func boot(t testing.TB, o Options) *VM {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	log, err := os.Create(filepath.Join(t.TempDir(), "serial.log"))

@@ -52,8 +52,10 @@ func (o Options) Args() []string {
 	if mem == "" {
 		mem = "1G"
 	}
-	args := []string{"-accel", "tcg", "-m", mem, "-nographic", "-no-reboot", "-nic", "none",
-		"-serial", "mon:stdio", "-kernel", o.Kernel}
+	args := []string{"-accel", "tcg", "-m", mem, "-nographic", "-no-reboot", "-nic", "none", "-serial", "mon:stdio"}
+	if o.Kernel != "" {
+		args = append(args, "-kernel", o.Kernel)
+	}
 	if o.Initrd != "" {
 		args = append(args, "-initrd", o.Initrd)
 	}

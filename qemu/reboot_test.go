@@ -13,7 +13,7 @@ import (
 // systemInitramfs is "a running system": the demoinit as /init, the
 // virtio/ext4/vfat modules, and leapboot at /bin/leapboot, which demoinit
 // runs with the arguments in demo.exec=.
-func systemInitramfs(t *testing.T) string {
+func systemInitramfs(t testing.TB) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), "system.cpio.gz")
 	var b bytes.Buffer

@@ -22,6 +22,10 @@ if [ "$mode" = test ]; then
 	# is checked on, bootctl and the UKI stub, objcopy, xorriso, debugfs.
 	extras="xfsprogs btrfs-progs xorriso genisoimage squashfs-tools cryptsetup-bin lvm2 systemd-boot systemd-boot-efi binutils"
 fi
+if [ "$mode" = bench ]; then
+	# The firmware path the fast reboot is compared with: OVMF and GRUB.
+	extras="ovmf grub-efi-amd64-bin grub-common"
+fi
 for extra in $extras ${LEAPBOOT_EXTRA_PACKAGES:-}; do
 	dpkg -s "$extra" >/dev/null 2>&1 || need="$need $extra"
 done

@@ -70,6 +70,45 @@ func Image(path string, opts ...Option) ([]*boot.Volume, io.Closer, error) {
 	return []*boot.Volume{v}, f, nil
 }
 
+// Images reads several disk images at once, one goroutine each, and
+// returns their volumes in the order of paths. It fails if any image
+// cannot be opened at all.
+func Images(paths []string, opts ...Option) ([]*boot.Volume, []io.Closer, error) {
+	type res struct {
+		vols []*boot.Volume
+		c    io.Closer
+		err  error
+	}
+	out := make([]res, len(paths))
+	var wg sync.WaitGroup
+	for i, p := range paths {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			v, c, err := Image(p, opts...)
+			out[i] = res{v, c, err}
+		}()
+	}
+	wg.Wait()
+	var vols []*boot.Volume
+	var closers []io.Closer
+	var errs []error
+	for _, r := range out {
+		if r.err != nil {
+			errs = append(errs, r.err)
+			continue
+		}
+		vols, closers = append(vols, r.vols...), append(closers, r.c)
+	}
+	if len(errs) > 0 {
+		for _, c := range closers {
+			c.Close()
+		}
+		return nil, nil, errors.Join(errs...)
+	}
+	return vols, closers, nil
+}
+
 // imageVolume identifies the filesystem at [start, start+size) of f and
 // opens it through go-diskfs.
 func imageVolume(v *boot.Volume, f *os.File, start, size int64) {

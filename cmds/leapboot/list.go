@@ -69,14 +69,12 @@ func gather(ctx context.Context, images, dirs []string) ([]*boot.Volume, []error
 			c.Close()
 		}
 	}
-	for _, img := range images {
-		v, c, err := disk.Image(img)
+	if len(images) > 0 {
+		v, c, err := disk.Images(images)
 		if err != nil {
-			closeAll()
 			return nil, nil, nil, err
 		}
-		vols = append(vols, v...)
-		closers = append(closers, c)
+		vols, closers = append(vols, v...), append(closers, c...)
 	}
 	for _, d := range dirs {
 		v, err := disk.Dir(d)

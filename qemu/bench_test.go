@@ -1,0 +1,119 @@
+package qemu
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+const (
+	ovmfCode = "/usr/share/OVMF/OVMF_CODE_4M.fd"
+	ovmfVars = "/usr/share/OVMF/OVMF_VARS_4M.fd"
+)
+
+// ovmf returns QEMU arguments that boot through OVMF, with a private copy of
+// its variable store.
+func ovmf(b testing.TB) []string {
+	b.Helper()
+	vars := filepath.Join(b.TempDir(), "vars.fd")
+	data, err := os.ReadFile(ovmfVars)
+	if err != nil {
+		b.Fatalf("%v: install ovmf (qemu/setup.sh bench does)", err)
+	}
+	if err := os.WriteFile(vars, data, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	return []string{"-drive", "if=pflash,format=raw,readonly=on,file=" + ovmfCode, "-drive", "if=pflash,format=raw,file=" + vars}
+}
+
+// firmwareDisk is the demo system installed the classic way: GRUB as the
+// ESP's \EFI\BOOT\BOOTX64.EFI (grub-mkstandalone), booting the demo
+// kernel and initrd from the ext4 partition at once.
+func firmwareDisk(b testing.TB) string {
+	b.Helper()
+	dir := b.TempDir()
+	const uuid = "f1e2d3c4-b5a6-4978-8695-a4b3c2d1e0f9"
+	cfg := write2(b, filepath.Join(dir, "grub.cfg"), fmt.Sprintf(`set timeout=0
+set default=0
+insmod part_gpt
+insmod ext2
+search --no-floppy --fs-uuid --set=root %s
+menuentry 'Demo (firmware path)' {
+	linux /boot/vmlinuz console=ttyS0 demo.entry=firmware
+	initrd /boot/initrd.img
+}
+`, uuid))
+	efi := filepath.Join(dir, "BOOTX64.EFI")
+	out, err := exec.Command("grub-mkstandalone", "-O", "x86_64-efi", "-o", efi,
+		"--modules=part_gpt ext2 linux search normal configfile", "--locales=", "--fonts=", "--themes=",
+		"boot/grub/grub.cfg="+cfg).CombinedOutput()
+	if err != nil {
+		b.Fatalf("grub-mkstandalone: %v\n%s (install grub-efi-amd64-bin: qemu/setup.sh bench does)", err, out)
+	}
+	initrd := filepath.Join(dir, "initrd.img")
+	if err := TestInitrd(initrd, demo.DemoInit, "firmware"); err != nil {
+		b.Fatal(err)
+	}
+	img := filepath.Join(dir, "disk.img")
+	if err := BuildDisk(img, []Part{
+		{Name: "ESP", Type: "ef00", FS: "vfat", SizeMiB: 40, UUID: "5EED0003", Files: map[string]string{"/EFI/BOOT/BOOTX64.EFI": efi}},
+		{Name: "root", Type: "8300", FS: "ext4", SizeMiB: 40, UUID: uuid, Files: map[string]string{
+			"/boot/vmlinuz": demo.Kernel.Vmlinuz, "/boot/initrd.img": initrd}},
+	}); err != nil {
+		b.Fatal(err)
+	}
+	return img
+}
+
+func write2(b testing.TB, p, s string) string {
+	b.Helper()
+	if err := os.WriteFile(p, []byte(s), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	return p
+}
+
+// BenchmarkFastReboot compares, on the same QEMU machine (OVMF, TCG), the
+// time from `leapboot reboot --force` to the next kernel's /init with the
+// time a firmware reboot takes to get there: reset, OVMF, the disk's
+// GRUB, the kernel, /init. Both are measured in one run; the ratio is
+// fast/firmware (goal ≤ 0.3).
+func BenchmarkFastReboot(b *testing.B) {
+	disk := firmwareDisk(b)
+	fw := ovmf(b)
+	initramfs := systemInitramfs(b)
+	var fast, firmware time.Duration
+	for i := 0; i < b.N; i++ {
+		// Firmware path: a reset is a new start of the same machine.
+		o := Options{Disks: []Disk{{Path: disk, ReadOnly: true}}, Extra: fw}
+		start := time.Now()
+		vm := boot(b, o)
+		if _, err := vm.Expect(`DEMO: initrds=firmware`, 5*time.Minute); err != nil {
+			b.Fatal(err)
+		}
+		firmware += time.Since(start)
+		vm.Kill()
+
+		// Fast path: the running system (booted by OVMF from -kernel)
+		// kexecs the demo disk's default entry.
+		o = demo.Options("demo.exec=reboot,--force")
+		o.Initrd, o.Extra = initramfs, fw
+		vm = boot(b, o)
+		if _, err := vm.Expect(`SYSTEM: running leapboot`, 5*time.Minute); err != nil {
+			b.Fatal(err)
+		}
+		start = time.Now()
+		if _, err := vm.Expect(`DEMO: initrds=grub-1`, 5*time.Minute); err != nil {
+			b.Fatal(err)
+		}
+		fast += time.Since(start)
+		vm.Kill()
+	}
+	n := float64(b.N)
+	b.ReportMetric(fast.Seconds()/n, "fast-s")
+	b.ReportMetric(firmware.Seconds()/n, "firmware-s")
+	b.ReportMetric(fast.Seconds()/firmware.Seconds(), "fast/firmware")
+}
