@@ -51,7 +51,10 @@
 // Linux loader prepends BOOT_IMAGE=<kernel path as written>, arguments
 // with spaces are double-quoted; an unquoted empty variable adds no
 // argument and a quoted one adds an empty argument; `set` uses only its
-// first argument; timeout=-1 (or any non-number) waits; `[ ]` with no
+// first argument; "name=value" as a command assigns the first expanded
+// word ("x=$y" with y="a b" sets x to "a"); "$@" gives one field per
+// parameter (one empty field when there are none); an unknown command
+// leaves $? at 0; timeout=-1 (or any non-number) waits; `[ ]` with no
 // arguments is true; `-s` on a directory is false; long options take the
 // next argument unless it starts with '-' (so `--users $empty --id x`
 // fails, as in GRUB); the default is found by number (a submenu counts

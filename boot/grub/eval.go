@@ -251,6 +251,21 @@ func (i *interp) expandWord(w word, fields []string) []string {
 	have := false
 	total := 0
 	for _, p := range w.parts {
+		if p.kind == partVar && p.quoted && p.text == "@" {
+			// "$@" is each positional parameter as its own field (one
+			// empty field when there are none, as grub-emu 2.06 shows).
+			have = true
+			for k, a := range i.args[min(1, len(i.args)):] {
+				if k > 0 {
+					fields = append(fields, cur.String())
+					cur.Reset()
+				}
+				cur.WriteString(a)
+				have = true
+				total += len(a)
+			}
+			continue
+		}
 		var s string
 		if p.kind == partLit {
 			s = p.text
@@ -468,7 +483,8 @@ func (i *interp) call(argv []string, line int) ctl {
 		i.status = 0
 		return ctlNone
 	}
-	i.status = 1
+	// GRUB prints "can't find command" and leaves $? at 0.
+	i.status = 0
 	i.diag(line, "unknown command %q", name)
 	return ctlNone
 }

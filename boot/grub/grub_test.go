@@ -155,6 +155,14 @@ func TestEntries(t *testing.T) {
 			errs:    []string{""},
 		},
 		{
+			name:    "$@ and \"$@\" as grub-emu 2.06 expands them",
+			cfg:     "function g { set r=\"$r [$#:$1:$2]\"; }\nfunction h { g $@; g \"$@\"; g $*; g \"x$@y\"; shift; g \"$@\"; shift; g \"$@\"; }\nh \"p q\" r\nnosuchcmd\nmenuentry A {\n linux /vmlinuz \"$r\" $?\n}",
+			files:   []string{"/vmlinuz"},
+			titles:  []string{"A"},
+			cmdline: []string{`BOOT_IMAGE=/vmlinuz " [3:p:q] [2:p q:r] [3:p:q] [2:xp q:ry] [1:r:] [1::]" 0`},
+			errs:    []string{""},
+		},
+		{
 			name:   "hiddenentry is not listed",
 			cfg:    "hiddenentry H --hotkey h {\n linux /vmlinuz\n}\nmenuentry A {\n linux /vmlinuz\n}",
 			files:  []string{"/vmlinuz"},
