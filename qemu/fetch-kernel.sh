@@ -5,7 +5,8 @@
 # no modules.dep). Nothing is installed on the host.
 set -eu
 dir=${1:-.cache/kernel}
-if [ -f "$dir/vmlinuz" ] && ls "$dir"/lib/modules/*/modules.dep >/dev/null 2>&1; then
+layout=2 # bump when the set of extracted modules changes
+if [ -f "$dir/vmlinuz" ] && [ "$(cat "$dir/.layout" 2>/dev/null)" = "$layout" ] && ls "$dir"/lib/modules/*/modules.dep >/dev/null 2>&1; then
 	exit 0
 fi
 mkdir -p "$dir/deb"
@@ -35,6 +36,8 @@ dpkg-deb --fsys-tarfile deb/"$pkg"_*.deb | tar -x --wildcards \
 	"./lib/modules/$ver/kernel/drivers/input/*" \
 	"./lib/modules/$ver/kernel/drivers/md/*" \
 	"./lib/modules/$ver/kernel/drivers/mmc/*" \
+	"./lib/modules/$ver/kernel/drivers/char/*" \
+	"./lib/modules/$ver/kernel/block/*" \
 	"./lib/modules/$ver/kernel/fs/*" \
 	"./lib/modules/$ver/kernel/lib/*" \
 	"./lib/modules/$ver/kernel/crypto/*" \
@@ -42,4 +45,5 @@ dpkg-deb --fsys-tarfile deb/"$pkg"_*.deb | tar -x --wildcards \
 depmod -b . "$ver"
 ln -sf "boot/vmlinuz-$ver" vmlinuz
 rm -rf deb
+echo "$layout" > .layout
 echo "kernel $ver in $(pwd)"
