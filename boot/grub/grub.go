@@ -230,11 +230,11 @@ func Evaluate(ctx context.Context, vols []*boot.Volume, opts ...Option) *Result 
 		menus = append(menus, m)
 	}
 	res.EnvWrites = i.saves
-	var out boot.Menu
-	if len(menus) == 1 {
-		out = menus[0]
-	} else {
-		out = boot.Merge(menus...)
+	// Merge also makes IDs unique ("#2" suffixes), as the owner's config
+	// selects entries by ID.
+	out := boot.Merge(menus...)
+	if !out.TimeoutSet {
+		out.Timeout = boot.WaitForever // GRUB waits when timeout is unset
 	}
 	if len(out.Entries) == 0 {
 		out.Default = -1
