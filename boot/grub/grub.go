@@ -313,9 +313,6 @@ func (i *interp) initVars(dev string, c candidate) {
 	} {
 		set(f, "y")
 	}
-	set("lang", "")
-	set("locale_dir", "")
-	set("secondary_locale_dir", "")
 }
 
 // flatItem is one menu item in GRUB's numbering, for default lookup.
