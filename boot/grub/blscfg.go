@@ -158,6 +158,12 @@ func blsCmp(e0, e1 *blsEntry) int {
 	return vercmp(e0.name, e1.name)
 }
 
+// sortBLS puts entries in the order blscfg adds them: it sorts with
+// bls_cmp and then walks the list backwards, so the newest comes first.
+func sortBLS(entries []*blsEntry) {
+	sort.SliceStable(entries, func(a, b int) bool { return blsCmp(entries[a], entries[b]) > 0 })
+}
+
 // expandSimple expands $name and ${name} the way blscfg's expand_val does
 // (no quoting, no splitting).
 func (i *interp) expandSimple(s string) string {
@@ -228,7 +234,7 @@ func cmdBlscfg(i *interp, argv []string) (ctl, error) {
 			break
 		}
 	}
-	sort.SliceStable(entries, func(a, b int) bool { return blsCmp(entries[a], entries[b]) > 0 })
+	sortBLS(entries)
 	if i.cur.menu == nil {
 		i.cur.menu = &menuList{}
 	}

@@ -586,3 +586,32 @@ func TestDevices(t *testing.T) {
 		}
 	}
 }
+
+func TestReadBLS(t *testing.T) {
+	got := readBLS([]byte("# comment\n  title  A B \r\nlinux\t/vmlinuz x\noptions\t\ta\tb\n\ninitrd /late\n"))
+	want := []blsKV{{"title", "A B "}, {"linux\t/vmlinuz", "x"}, {"options", "a\tb"}}
+	if len(got) != len(want) {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+	for k := range want {
+		if got[k] != want[k] {
+			t.Errorf("%d: got %q, want %q", k, got[k], want[k])
+		}
+	}
+	// Entries without a version sort before versioned ones; then newest
+	// version first; equal versions by file name, newest first.
+	es := []*blsEntry{
+		{name: "a", keys: []blsKV{{"version", "1.0"}}},
+		{name: "b", keys: []blsKV{{"version", "2.0"}}},
+		{name: "c"},
+		{name: "d", keys: []blsKV{{"version", "2.0"}}},
+	}
+	sortBLS(es)
+	var order []string
+	for _, e := range es {
+		order = append(order, e.name)
+	}
+	if strings.Join(order, "") != "cdba" {
+		t.Errorf("order %q, want cdba", order)
+	}
+}
