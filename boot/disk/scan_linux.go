@@ -289,6 +289,11 @@ func mountRO(dev, dir, fstype string) error {
 		fstype, data = "ext4", "noload"
 	case "xfs":
 		data = "norecovery"
+	case "btrfs":
+		// The top level, where GRUB's paths start (/@/boot/... on
+		// Ubuntu, /@rootfs/boot/... or /@boot/... elsewhere, /boot/...
+		// without subvolumes); "nologreplay" keeps a dirty log unread.
+		data = "subvolid=5,nologreplay"
 	}
 	flags := uintptr(unix.MS_RDONLY | unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC)
 	if err := unix.Mount(dev, dir, fstype, flags, data); err != nil {
