@@ -202,6 +202,6 @@ func (d *Demo) Options(extra string) Options {
 // 0x202) but is not one, so only kexec_file_load finds out.
 func corruptKernel() []byte {
 	b := bytes.Repeat([]byte("not a kernel "), 1000)
-	copy(b[0x1fe:], "\x55\xaaHdrS\x00\x01")
+	copy(b[0x1fe:], "\x55\xaa\xeb\x66HdrS\x00\x01")
 	return b
 }
