@@ -2,69 +2,283 @@ package menu
 
 import (
 	"context"
-	"io"
+	"errors"
+	"os"
+	"strings"
 	"time"
+
+	"github.com/gdamore/tcell/v2"
+	"github.com/gdamore/tcell/v2/terminfo"
+	_ "github.com/gdamore/tcell/v2/terminfo/l/linux" // the VGA/framebuffer console
+	_ "github.com/gdamore/tcell/v2/terminfo/v/vt100" // the least a serial terminal does
+	_ "github.com/gdamore/tcell/v2/terminfo/v/vt220" // serial consoles
+	_ "github.com/gdamore/tcell/v2/terminfo/x/xterm" // terminal emulators
+	"golang.org/x/sys/unix"
 )
 
-// Run draws the model on every console and feeds it what is typed on any of
-// them until it asks for an action other than a redraw: Boot, Shell or
-// Rescan. The countdown ticks every tick. Run returns None when ctx ends or
-// every console has closed.
-func Run(ctx context.Context, m *Model, consoles []io.ReadWriter, tick time.Duration) Action {
-	keys := make(chan byte, 64)
-	done := make(chan struct{})
-	defer close(done)
-	open := len(consoles)
-	closed := make(chan struct{}, len(consoles))
+// Console is one terminal the menu runs on.
+type Console struct {
+	// File is the terminal device (or, in tests, one end of a pipe).
+	File *os.File
+	// Term is the terminfo name: "linux", "vt220", "vt100" or "xterm".
+	// Empty picks one from the device name (TermFor).
+	Term string
+}
+
+// TermFor picks the terminal type for a console device: "linux" for the
+// virtual consoles (tty0, tty1, ...), "vt220" for serial lines, which have no
+// TERM and, on the other end, usually a VT220-compatible emulator.
+func TermFor(dev string) string {
+	name := dev[strings.LastIndexByte(dev, '/')+1:]
+	if name == "console" || (strings.HasPrefix(name, "tty") && len(name) > 3 && name[3] >= '0' && name[3] <= '9') {
+		return "linux"
+	}
+	return "vt220"
+}
+
+// screen is the menu drawn on one console.
+type screen struct {
+	s tcell.Screen
+}
+
+// Run draws the model on every console and feeds it the keys typed on any
+// of them until it asks for Boot, Shell or Rescan. The countdown ticks
+// every tick. Run returns None when ctx ends or no console can be used; it
+// leaves the terminals as it found them (the screens cleared).
+func Run(ctx context.Context, m *Model, consoles []Console, tick time.Duration) Action {
+	if act := m.Start(); act != None {
+		return act
+	}
+	events := make(chan tcell.Event, 64)
+	var screens []tcell.Screen
 	for _, c := range consoles {
-		go func(r io.Reader) {
-			buf := make([]byte, 64)
+		s, err := newScreen(c)
+		if err != nil {
+			continue
+		}
+		screens = append(screens, s)
+		go func(s tcell.Screen) {
 			for {
-				n, err := r.Read(buf)
-				for _, b := range buf[:n] {
-					select {
-					case keys <- b:
-					case <-done:
-						return
-					}
+				ev := s.PollEvent()
+				if ev == nil {
+					return
 				}
-				if err != nil {
-					closed <- struct{}{}
+				select {
+				case events <- ev:
+				case <-ctx.Done():
 					return
 				}
 			}
-		}(c)
+		}(s)
 	}
-	draw := func(s string) {
-		for _, c := range consoles {
-			io.WriteString(c, s)
+	defer func() {
+		for _, s := range screens {
+			s.Fini()
+		}
+	}()
+	if len(screens) == 0 {
+		return None
+	}
+	draw := func() {
+		for _, s := range screens {
+			w, h := s.Size()
+			paint(s, m.Render(w, h))
+			s.Show()
 		}
 	}
-	act := m.Start()
+	draw()
 	t := time.NewTicker(tick)
 	defer t.Stop()
 	for {
-		switch act {
-		case Redraw:
-			draw(m.Render())
-		case Status:
-			draw(m.StatusLine())
-		case Boot, Shell, Rescan:
-			draw("\r\n")
-			return act
-		}
+		act := None
 		select {
 		case <-ctx.Done():
 			return None
-		case b := <-keys:
-			act = m.Key(b)
-		case <-t.C:
-			act = m.Tick(tick)
-		case <-closed:
-			if open--; open == 0 && !m.Counting {
-				return None
+		case ev := <-events:
+			switch ev := ev.(type) {
+			case *tcell.EventKey:
+				in, ok := decode(ev)
+				if !ok {
+					continue
+				}
+				act = m.Key(in)
+			case *tcell.EventResize:
+				for _, s := range screens {
+					s.Sync()
+				}
+			case *tcell.EventError:
+				// A console went away; the others go on.
+				continue
+			default:
+				continue
 			}
-			act = None
+		case <-t.C:
+			if !m.Counting {
+				continue
+			}
+			act = m.Tick(tick)
 		}
+		if act != None {
+			return act
+		}
+		draw()
 	}
 }
+
+// newScreen starts tcell on a console.
+func newScreen(c Console) (tcell.Screen, error) {
+	if c.File == nil {
+		return nil, errors.New("menu: no console")
+	}
+	name := c.Term
+	if name == "" {
+		name = TermFor(c.File.Name())
+	}
+	ti, err := terminfo.LookupTerminfo(name)
+	if err != nil {
+		return nil, err
+	}
+	s, err := tcell.NewTerminfoScreenFromTtyTerminfo(&tty{f: c.File}, ti)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Init(); err != nil {
+		return nil, err
+	}
+	s.SetStyle(tcell.StyleDefault)
+	return s, nil
+}
+
+var styles = map[Style]tcell.Style{
+	Normal:   tcell.StyleDefault,
+	Title:    tcell.StyleDefault.Bold(true),
+	Selected: tcell.StyleDefault.Reverse(true),
+	Error:    tcell.StyleDefault.Foreground(tcell.ColorRed),
+	Dim:      tcell.StyleDefault,
+}
+
+// paint puts a frame into tcell's cell buffer; Show then sends only the
+// cells that changed.
+func paint(s tcell.Screen, f Frame) {
+	w, h := s.Size()
+	for y := 0; y < h; y++ {
+		var l Line
+		if y < len(f.Lines) {
+			l = f.Lines[y]
+		}
+		st := styles[l.Style]
+		x := 0
+		for _, r := range l.Text {
+			if x >= w {
+				break
+			}
+			s.SetContent(x, y, r, nil, st)
+			x++
+		}
+		for ; x < w; x++ {
+			// A selected row is highlighted across the screen.
+			fill := tcell.StyleDefault
+			if l.Style == Selected {
+				fill = st
+			}
+			s.SetContent(x, y, ' ', nil, fill)
+		}
+	}
+	if f.CursorY >= 0 {
+		s.ShowCursor(f.CursorX, f.CursorY)
+	} else {
+		s.HideCursor()
+	}
+}
+
+// decode turns tcell's key event into the model's Input.
+func decode(ev *tcell.EventKey) (Input, bool) {
+	switch ev.Key() {
+	case tcell.KeyRune:
+		return R(ev.Rune()), true
+	case tcell.KeyUp:
+		return K(KeyUp), true
+	case tcell.KeyDown:
+		return K(KeyDown), true
+	case tcell.KeyLeft:
+		return K(KeyLeft), true
+	case tcell.KeyRight:
+		return K(KeyRight), true
+	case tcell.KeyHome:
+		return K(KeyHome), true
+	case tcell.KeyEnd:
+		return K(KeyEnd), true
+	case tcell.KeyPgUp:
+		return K(KeyPgUp), true
+	case tcell.KeyPgDn:
+		return K(KeyPgDn), true
+	case tcell.KeyEnter, tcell.KeyLF:
+		return K(KeyEnter), true
+	case tcell.KeyEscape:
+		return K(KeyEsc), true
+	case tcell.KeyBackspace, tcell.KeyBackspace2:
+		return K(KeyBackspace), true
+	case tcell.KeyDelete:
+		return K(KeyDelete), true
+	case tcell.KeyTab:
+		return K(KeyTab), true
+	case tcell.KeyCtrlA:
+		return K(KeyCtrlA), true
+	case tcell.KeyCtrlE:
+		return K(KeyCtrlE), true
+	case tcell.KeyCtrlK:
+		return K(KeyCtrlK), true
+	case tcell.KeyCtrlU:
+		return K(KeyCtrlU), true
+	}
+	return K(KeyOther), true
+}
+
+// tty is tcell's view of a console: raw mode while the menu runs, reads
+// that a deadline can interrupt, and 80x24 when the device does not know
+// its size (a serial line).
+type tty struct {
+	f     *os.File
+	saved *unix.Termios
+}
+
+func (t *tty) Start() error {
+	if tio, err := unix.IoctlGetTermios(int(t.f.Fd()), unix.TCGETS); err == nil {
+		saved := *tio
+		t.saved = &saved
+		tio.Lflag &^= unix.ICANON | unix.ECHO | unix.ISIG | unix.IEXTEN
+		tio.Iflag &^= unix.IXON | unix.ICRNL | unix.INLCR | unix.IGNCR
+		tio.Cc[unix.VMIN], tio.Cc[unix.VTIME] = 1, 0
+		_ = unix.IoctlSetTermios(int(t.f.Fd()), unix.TCSETS, tio)
+	}
+	_ = t.f.SetReadDeadline(time.Time{})
+	return nil
+}
+
+func (t *tty) Stop() error {
+	if t.saved != nil {
+		_ = unix.IoctlSetTermios(int(t.f.Fd()), unix.TCSETS, t.saved)
+	}
+	return nil
+}
+
+func (t *tty) Drain() error {
+	_ = t.f.SetReadDeadline(time.Now())
+	return nil
+}
+
+func (t *tty) NotifyResize(func()) {}
+
+func (t *tty) WindowSize() (tcell.WindowSize, error) {
+	ws := tcell.WindowSize{Width: 80, Height: 24}
+	if sz, err := unix.IoctlGetWinsize(int(t.f.Fd()), unix.TIOCGWINSZ); err == nil && sz.Col > 0 && sz.Row > 0 {
+		ws.Width, ws.Height = int(sz.Col), int(sz.Row)
+	}
+	return ws, nil
+}
+
+func (t *tty) Read(b []byte) (int, error)  { return t.f.Read(b) }
+func (t *tty) Write(b []byte) (int, error) { return t.f.Write(b) }
+
+// Close leaves the file open: the console belongs to the caller.
+func (t *tty) Close() error { return nil }

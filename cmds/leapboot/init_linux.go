@@ -18,7 +18,7 @@ import (
 	"github.com/leapboot/leapboot/boot/disk"
 	"github.com/leapboot/leapboot/boot/kexec"
 	"github.com/leapboot/leapboot/boot/kmod"
-	"github.com/leapboot/leapboot/boot/sources"
+	"github.com/leapboot/leapboot/config"
 	"github.com/leapboot/leapboot/images"
 	"github.com/leapboot/leapboot/menu"
 )
@@ -224,16 +224,23 @@ func bootMenu(ctx context.Context, cons []io.ReadWriter, ka kernelArgs, allowShe
 		scanned, err := disk.Scan(ctx, scanOpts...)
 		var vols []*boot.Volume
 		var m boot.Menu
+		if err == nil {
+			vols = scanned.Volumes
+		}
+		cmdline, _ := os.ReadFile("/proc/cmdline")
+		cfg, warnings := loadConfig(config.Path, vols, string(cmdline))
 		if err != nil {
 			m = boot.Menu{Default: -1, Timeout: boot.WaitForever}
 			m.Diagnostics = append(m.Diagnostics, boot.Diagnostic{Message: err.Error()})
 			scanned = &disk.Scanned{}
 		} else {
-			vols = scanned.Volumes
-			m = sources.Read(ctx, vols, sources.WithPlatform(hostPlatform()))
+			m = readMenu(ctx, cfg, vols, hostPlatform())
 			for _, p := range scanned.Problems {
 				m.Diagnostics = append(m.Diagnostics, boot.Diagnostic{Message: p.Error()})
 			}
+		}
+		for _, w := range warnings {
+			say(cons, "warning: %s", w)
 		}
 		if !m.TimeoutSet {
 			m.Timeout = boot.WaitForever
@@ -242,17 +249,20 @@ func bootMenu(ctx context.Context, cons []io.ReadWriter, ka kernelArgs, allowShe
 			m.Timeout = *ka.timeout
 		}
 		say(cons, "%d volumes, %d entries", len(vols), len(m.Entries))
-		model := menu.New(m, allowShell)
+		model := menu.New(m, menuOptions(cfg, allowShell, vols, warnings)...)
 	menuLoop:
 		for {
-			switch menu.Run(ctx, model, cons, time.Second) {
+			switch menu.Run(ctx, model, menuConsoles(cons), time.Second) {
 			case menu.Boot:
-				e := &m.Entries[model.Chosen]
-				err := bootEntry(cons, e, scanned)
+				e := m.Entries[model.Chosen]
+				if model.Edited != nil {
+					e.Cmdline = *model.Edited // this boot only
+				}
+				err := bootEntry(cons, &e, scanned)
 				// Only a failure comes back.
 				model.Message = fmt.Sprintf("boot %q failed: %v", e.Title, err)
 				say(cons, "%s", model.Message)
-				model.Counting = false
+				model.Stop()
 			case menu.Shell:
 				shell(cons)
 			case menu.Rescan, menu.None:

@@ -9,6 +9,8 @@
 //	leapboot list [--json] [--image FILE]... [--dir DIR]...
 //	leapboot image -o FILE [--compress gzip|xz|zstd|none] [--modules-dir DIR --modules a,b,...]
 //	leapboot reboot [ENTRY] [--dry-run] [--reuse-cmdline | --cmdline STR | --append STR] [--force]
+//	leapboot menu --dry-run [--image FILE]...
+//	leapboot config check FILE... | passwd
 //	leapboot status | unload | version
 package main
 
@@ -33,6 +35,12 @@ const usage = `usage:
       staged kernel, lockdown, Secure Boot, kexec_load_disabled, running cmdline
   leapboot unload
       drop a staged kernel
+  leapboot menu --dry-run [--config FILE] [--image FILE]... [--dir DIR]...
+      the boot menu on this terminal; prints the chosen entry
+  leapboot config check FILE... | leapboot config show [FILE]
+      validate config files (file:line errors) or print the effective config
+  leapboot passwd
+      hash a password for edit.password in /etc/leapboot.toml
   leapboot init
       run as the boot loader (what /init does as PID 1)
   leapboot version
@@ -62,6 +70,12 @@ func main() {
 		code = runUnload(args)
 	case "init":
 		code = runInit(args)
+	case "menu":
+		code = runMenu(args)
+	case "config":
+		code = runConfig(args)
+	case "passwd":
+		code = runPasswd(args)
 	case "version":
 		fmt.Println("leapboot", version)
 	case "help", "-h", "--help":
