@@ -16,7 +16,8 @@ func runImage(args []string) int {
 	comp := fl.String("compress", "gzip", "compression: gzip, xz, zstd or none")
 	initBin := fl.String("init", "", "the leapboot binary to use as /init (default: this program)")
 	modDir := fl.String("modules-dir", "", "modules tree, lib/modules/VERSION with depmod's files")
-	mods := fl.String("modules", "", "comma-separated modules (or aliases) to include with their dependencies")
+	mods := fl.String("modules", "", "comma-separated modules, aliases or sets (storage, nvme, usb, fs, input, console, boot) loaded at start, with their dependencies")
+	onDemand := fl.String("modules-on-demand", "", "comma-separated modules, aliases or sets loaded only when a device or filesystem needs them (coldplug)")
 	var files multiFlag
 	fl.Var(&files, "file", "DST=SRC: add host file SRC at DST (repeatable)")
 	if err := fl.Parse(args); err != nil {
@@ -38,12 +39,12 @@ func runImage(args []string) int {
 		}
 	}
 	opts := []images.Option{images.WithInit(*initBin), images.WithCompression(c)}
-	if *mods != "" {
+	if *mods != "" || *onDemand != "" {
 		if *modDir == "" {
-			fmt.Fprintln(os.Stderr, "leapboot image: --modules needs --modules-dir")
+			fmt.Fprintln(os.Stderr, "leapboot image: --modules and --modules-on-demand need --modules-dir")
 			return 2
 		}
-		opts = append(opts, images.WithModules(*modDir, strings.Split(*mods, ",")...))
+		opts = append(opts, images.WithModules(*modDir, splitList(*mods)...), images.WithOnDemandModules(splitList(*onDemand)...))
 	}
 	for _, f := range files {
 		dst, src, ok := strings.Cut(f, "=")
@@ -65,5 +66,18 @@ func runImage(args []string) int {
 	}
 	fmt.Fprintf(os.Stderr, "%s: %d bytes (%s); uncompressed: binary %d, modules %d (%d), other %d\n",
 		*out, rep.Compressed, c, rep.Binary, rep.Modules, len(rep.ModuleNames), rep.Other)
+	if len(rep.Missing) > 0 {
+		fmt.Fprintf(os.Stderr, "not in this kernel's tree (left out): %s\n", strings.Join(rep.Missing, ", "))
+	}
 	return 0
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, w := range strings.Split(s, ",") {
+		if w = strings.TrimSpace(w); w != "" {
+			out = append(out, w)
+		}
+	}
+	return out
 }
