@@ -53,7 +53,8 @@ func TestMain(m *testing.M) {
 func boot(t testing.TB, o Options) *VM {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	log, err := os.Create(filepath.Join(t.TempDir(), "serial.log"))
+	// The whole console goes to a file kept when the test fails.
+	log, err := os.CreateTemp("", "leapboot-serial-*.log")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +69,9 @@ func boot(t testing.TB, o Options) *VM {
 		cancel()
 		log.Close()
 		if t.Failed() {
-			t.Logf("serial console (last 60 lines):\n%s", vm.Tail(60))
+			t.Logf("serial console (last 60 lines; all of it in %s):\n%s", log.Name(), vm.Tail(60))
+		} else {
+			os.Remove(log.Name())
 		}
 	})
 	return vm
