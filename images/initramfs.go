@@ -8,6 +8,7 @@ package images
 
 import (
 	"bytes"
+	"debug/elf"
 	"fmt"
 	"io"
 	"os"
@@ -157,6 +158,9 @@ func Build(w io.Writer, opts ...Option) (Report, error) {
 	if err != nil {
 		return rep, fmt.Errorf("images: %w", err)
 	}
+	if err := checkStatic(b); err != nil {
+		return rep, fmt.Errorf("images: %s: %w", o.binary, err)
+	}
 	rep.Binary = int64(len(b))
 	recs = append(recs, cpio.StaticRecord(b, cpio.Info{Name: "init", Mode: cpio.S_IFREG | 0o755}))
 
@@ -211,6 +215,22 @@ func Build(w io.Writer, opts ...Option) (Report, error) {
 // moduleRecords returns the archive records for the modules: the files of
 // always (loaded at start, listed in ModulesOrderFile) and onDemand, their
 // dependencies, and a depmod index of just those modules.
+// checkStatic refuses an ELF program that needs a dynamic loader: the
+// initramfs has none, and the kernel would fail to start /init with a bare
+// "error -2". Files that are not ELF (tests, scripts) pass.
+func checkStatic(b []byte) error {
+	f, err := elf.NewFile(bytes.NewReader(b))
+	if err != nil {
+		return nil
+	}
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_INTERP {
+			return fmt.Errorf("dynamically linked; the initramfs has no dynamic loader: build it with CGO_ENABLED=0 (make build does)")
+		}
+	}
+	return nil
+}
+
 func moduleRecords(dir string, always, onDemand []string) (recs []cpio.Record, names, missing []string, size int64, err error) {
 	ix, err := kmod.ReadIndex(os.DirFS(dir))
 	if err != nil {

@@ -141,3 +141,11 @@ func TestOnDemandModules(t *testing.T) {
 		t.Errorf("on-demand modules in the load order: %q", got["lib/modules/leapboot.order"])
 	}
 }
+
+func TestRefusesDynamicInit(t *testing.T) {
+	// /bin/sh on the build machine is dynamically linked.
+	err := func() error { _, err := Build(io.Discard, WithInit("/bin/sh")); return err }()
+	if err == nil || !strings.Contains(err.Error(), "CGO_ENABLED=0") {
+		t.Errorf("Build with a dynamic /init: err = %v", err)
+	}
+}
