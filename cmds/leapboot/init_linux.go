@@ -151,8 +151,8 @@ func loadModules(ctx context.Context) (*kmod.Loader, []string, []error) {
 }
 
 // settle waits until block devices have appeared and none has been added
-// for a short while, or until the limit.
-func settle(limit time.Duration) int {
+// for quiet, or until the limit.
+func settle(limit, quiet time.Duration) int {
 	deadline := time.Now().Add(limit)
 	last, stable := -1, time.Now()
 	for {
@@ -166,7 +166,7 @@ func settle(limit time.Duration) int {
 		if n != last {
 			last, stable = n, time.Now()
 		}
-		if (n > 0 && time.Since(stable) >= 200*time.Millisecond) || time.Now().After(deadline) {
+		if (n > 0 && time.Since(stable) >= quiet) || time.Now().After(deadline) {
 			return n
 		}
 		time.Sleep(25 * time.Millisecond)
@@ -191,7 +191,15 @@ func runInit(args []string) int {
 	for _, e := range errs {
 		say(cons, "warning: %v", e)
 	}
-	ndev := settle(ka.settle)
+	// USB mass storage waits a second (usb-storage's delay_use) before it
+	// scans a new device: give it that long to show its disks.
+	quiet := 200 * time.Millisecond
+	for _, m := range loaded {
+		if m == "usb_storage" || m == "uas" {
+			quiet = 1500 * time.Millisecond
+		}
+	}
+	ndev := settle(ka.settle, quiet)
 	say(cons, "loaded %d modules, %d block devices, %v", len(loaded), ndev, time.Since(start).Round(time.Millisecond))
 	var scanOpts []disk.Option
 	if loader != nil {
