@@ -31,6 +31,9 @@ const usage = `usage:
       fast reboot: load the entry the boot loader would boot next (or ENTRY: an ID,
       a number, a title, a glob or a kernel version) and kexec it, through
       "systemctl kexec" when systemd runs, at once with --force
+  leapboot grub-check [--platform efi|pc] (FILE | --image IMG... | --dir DIR...)
+      evaluate GRUB configs as leapboot does: every diagnostic with file:line,
+      then the menu tree with each entry's kernel, initrds and command line
   leapboot status
       staged kernel, lockdown, Secure Boot, kexec_load_disabled, running cmdline
   leapboot unload
@@ -66,6 +69,8 @@ func main() {
 		code = runReboot(args)
 	case "status":
 		code = runStatus(args)
+	case "grub-check":
+		code = runGrubCheck(args)
 	case "unload":
 		code = runUnload(args)
 	case "init":
