@@ -17,6 +17,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -115,6 +116,8 @@ type VM struct {
 // Start starts QEMU. The VM is killed when ctx ends.
 func Start(ctx context.Context, o Options) (*VM, error) {
 	cmd := exec.CommandContext(ctx, "qemu-system-x86_64", o.Args()...)
+	// QEMU dies with the test, even when the test binary is killed.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		return nil, err
