@@ -32,21 +32,23 @@ func systemInitramfs(t testing.TB) string {
 func TestFastReboot(t *testing.T) {
 	initramfs := systemInitramfs(t)
 	for _, tc := range []struct {
-		name, exec string
-		want       func(cmdline string) DemoEntry
+		name, exec, syscall string
+		want                func(cmdline string) DemoEntry
 	}{
-		{"default entry", "reboot,--force", func(string) DemoEntry { return demo.Entries[0] }},
-		{"second entry with the running cmdline", "reboot,--force,--reuse-cmdline,2", func(running string) DemoEntry {
+		{"default entry", "reboot,--force", "kexec_file_load", func(string) DemoEntry { return demo.Entries[0] }},
+		{"second entry with the running cmdline", "reboot,--force,--reuse-cmdline,2", "kexec_file_load", func(running string) DemoEntry {
 			e := demo.Entries[1]
 			e.Cmdline = running
 			return e
 		}},
+		// The fallback for kernels without kexec_file_load, forced here.
+		{"legacy kexec_load", "reboot,--force,--syscall,kexec_load", "kexec_load", func(string) DemoEntry { return demo.Entries[0] }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			o := demo.Options("demo.exec=" + tc.exec)
 			o.Initrd = initramfs
 			vm := boot(t, o)
-			if _, err := vm.Expect(`loaded with kexec_file_load`, bootTimeout); err != nil {
+			if _, err := vm.Expect(`loaded with `+tc.syscall+`\r?\n`, bootTimeout); err != nil {
 				t.Fatal(err)
 			}
 			expectBooted(t, vm, tc.want(o.Append))

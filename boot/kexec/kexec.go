@@ -78,7 +78,16 @@ type Plan struct {
 	UKIProfile int
 	Initrds    []boot.File
 	Cmdline    string
+	// Syscall forces SyscallFile or SyscallLegacy; empty means the file
+	// interface, falling back to the legacy one where the kernel lacks it.
+	Syscall string
 }
+
+// The two ways into kexec.
+const (
+	SyscallFile   = "kexec_file_load"
+	SyscallLegacy = "kexec_load"
+)
 
 // PlanFor checks an entry and returns its plan.
 func PlanFor(e *boot.Entry) (Plan, error) {

@@ -1,25 +1,32 @@
 package kexec
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
+	"syscall"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/u-root/u-root/pkg/boot/linux"
 
 	"github.com/leapboot/leapboot/boot"
 	"github.com/leapboot/leapboot/boot/uki"
 )
 
-// Load loads the plan with kexec_file_load. After it returns nil,
-// Reboot starts the new kernel.
-func Load(p Plan) error {
+// Load loads the plan with kexec_file_load, or with kexec_load when the
+// kernel has no kexec_file_load (ENOSYS) and is not locked down (a locked
+// down kernel refuses kexec_load anyway, and only kexec_file_load can check
+// signatures), or when p.Syscall asks for it. It returns the syscall used.
+// After it returns, Reboot starts the new kernel.
+func Load(p Plan) (string, error) {
 	if p.UKI != nil {
 		return loadUKI(p)
 	}
 	kfd, kclose, err := fileFD(p.Kernel, "kernel")
 	if err != nil {
-		return err
+		return "", err
 	}
 	defer kclose()
 	ifd, flags := -1, unix.KEXEC_FILE_NO_INITRAMFS
@@ -32,20 +39,20 @@ func Load(p Plan) error {
 			ifd, iclose, err = memfd("initrds", func(w io.Writer) error { _, err := Concat(w, p.Initrds); return err })
 		}
 		if err != nil {
-			return err
+			return "", err
 		}
 		defer iclose()
 	}
-	return fileLoad(kfd, ifd, flags, p)
+	return load(kfd, ifd, flags, p)
 }
 
 // loadUKI loads the kernel and initrds embedded in a unified kernel image:
 // the .linux section becomes the kernel, .ucode and .initrd (then any extra
 // initrds) the initramfs, each copied into a memfd.
-func loadUKI(p Plan) error {
+func loadUKI(p Plan) (string, error) {
 	f, err := Open(*p.UKI)
 	if err != nil {
-		return &Error{Op: "open UKI " + p.UKI.String(), Err: err}
+		return "", &Error{Op: "open UKI " + p.UKI.String(), Err: err}
 	}
 	defer f.Close()
 	ra, ok := f.(io.ReaderAt)
@@ -53,26 +60,26 @@ func loadUKI(p Plan) error {
 		// A file inside a disk image: take a copy to read at offsets.
 		fd, closeCopy, err := memfd("uki", func(w io.Writer) error { _, err := io.Copy(w, f); return err })
 		if err != nil {
-			return &Error{Op: "read UKI " + p.UKI.String(), Err: err}
+			return "", &Error{Op: "read UKI " + p.UKI.String(), Err: err}
 		}
 		defer closeCopy()
 		ra = os.NewFile(uintptr(fd), "uki")
 	}
 	st, err := f.Stat()
 	if err != nil {
-		return &Error{Op: "stat UKI " + p.UKI.String(), Err: err}
+		return "", &Error{Op: "stat UKI " + p.UKI.String(), Err: err}
 	}
 	im, err := uki.Open(ra, st.Size())
 	if err != nil {
-		return &Error{Op: "read UKI " + p.UKI.String(), Err: err}
+		return "", &Error{Op: "read UKI " + p.UKI.String(), Err: err}
 	}
 	b, err := im.Boot(p.UKIProfile)
 	if err != nil {
-		return &Error{Op: "read UKI " + p.UKI.String(), Err: err}
+		return "", &Error{Op: "read UKI " + p.UKI.String(), Err: err}
 	}
 	kfd, kclose, err := memfd("uki-kernel", func(w io.Writer) error { _, err := io.Copy(w, b.Kernel); return err })
 	if err != nil {
-		return err
+		return "", err
 	}
 	defer kclose()
 	ifd, flags := -1, unix.KEXEC_FILE_NO_INITRAMFS
@@ -94,12 +101,65 @@ func loadUKI(p Plan) error {
 			return err
 		})
 		if err != nil {
-			return err
+			return "", err
 		}
 		defer iclose()
 		flags = 0
 	}
-	return fileLoad(kfd, ifd, flags, p)
+	return load(kfd, ifd, flags, p)
+}
+
+// load tries kexec_file_load, then kexec_load as Load says.
+func load(kfd, ifd, flags int, p Plan) (string, error) {
+	if p.Syscall == SyscallLegacy {
+		return SyscallLegacy, legacyLoad(kfd, ifd, p)
+	}
+	err := fileLoad(kfd, ifd, flags, p)
+	if errors.Is(err, unix.ENOSYS) && p.Syscall == "" {
+		if mode := Lockdown(); mode == "" || mode == "none" {
+			return SyscallLegacy, legacyLoad(kfd, ifd, p)
+		}
+	}
+	return SyscallFile, err
+}
+
+// legacyLoad loads with kexec_load through u-root's bzImage/Image loader,
+// which builds the segments and purgatory that kexec_file_load would.
+func legacyLoad(kfd, ifd int, p Plan) error {
+	// The loader takes *os.File and reads from the start: give it
+	// duplicates, so the callers' files stay theirs to close.
+	dup := func(fd int, name string) (*os.File, error) {
+		d, err := unix.Dup(fd)
+		if err != nil {
+			return nil, &Error{Op: SyscallLegacy, Err: err}
+		}
+		f := os.NewFile(uintptr(d), name)
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			f.Close()
+			return nil, &Error{Op: SyscallLegacy, Err: err}
+		}
+		return f, nil
+	}
+	k, err := dup(kfd, "kernel")
+	if err != nil {
+		return err
+	}
+	defer k.Close()
+	var i *os.File
+	if ifd >= 0 {
+		if i, err = dup(ifd, "initrd"); err != nil {
+			return err
+		}
+		defer i.Close()
+	}
+	if err := linux.KexecLoad(k, i, p.Cmdline, nil, nil); err != nil {
+		var errno syscall.Errno
+		if errors.As(err, &errno) {
+			return Explain(SyscallLegacy, errno)
+		}
+		return &Error{Op: SyscallLegacy, Err: err}
+	}
+	return nil
 }
 
 func fileLoad(kfd, ifd, flags int, p Plan) error {

@@ -287,9 +287,11 @@ func bootEntry(cons []io.ReadWriter, e *boot.Entry, scanned *disk.Scanned) error
 		return err
 	}
 	say(cons, "loading %s", e.Title)
-	if err := kexec.Load(plan); err != nil {
+	how, err := kexec.Load(plan)
+	if err != nil {
 		return err
 	}
+	say(cons, "loaded with %s", how)
 	if err := scanned.Close(); err != nil {
 		say(cons, "warning: %v", err)
 	}

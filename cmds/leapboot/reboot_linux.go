@@ -74,6 +74,7 @@ func runReboot(args []string) int {
 	cmdline := fl.String("cmdline", "", "boot with this command line instead of the entry's")
 	appendArgs := fl.String("append", "", "add these words to the command line")
 	force := fl.Bool("force", false, "sync and jump into the new kernel at once, without stopping services")
+	syscallName := fl.String("syscall", "", "force kexec_file_load or kexec_load (default: kexec_file_load, kexec_load where the kernel lacks it)")
 	platform := fl.String("platform", "", `GRUB's $grub_platform: "efi" or "pc" (default: how this machine booted)`)
 	var images, dirs multiFlag
 	fl.Var(&images, "image", "read entries from a disk image instead of this system (with --dry-run)")
@@ -96,6 +97,10 @@ func runReboot(args []string) int {
 	}
 	if fl.NArg() == 1 {
 		spec = fl.Arg(0)
+	}
+	if *syscallName != "" && *syscallName != kexec.SyscallFile && *syscallName != kexec.SyscallLegacy {
+		fmt.Fprintln(os.Stderr, "leapboot reboot: --syscall takes kexec_file_load or kexec_load")
+		return 2
 	}
 	if *reuse && *cmdline != "" {
 		fmt.Fprintln(os.Stderr, "leapboot reboot: --reuse-cmdline and --cmdline exclude each other")
@@ -133,11 +138,13 @@ func runReboot(args []string) int {
 	if *dry {
 		return 0
 	}
-	if err := kexec.Load(plan); err != nil {
+	plan.Syscall = *syscallName
+	how, err := kexec.Load(plan)
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "leapboot reboot:", err)
 		return 1
 	}
-	fmt.Println("loaded with kexec_file_load")
+	fmt.Println("loaded with", how)
 	closeAll() // unmount what discovery mounted; closing again is harmless
 	if !*force {
 		if _, err := os.Stat("/run/systemd/system"); err == nil {
