@@ -24,7 +24,7 @@ func Load(p Plan) (string, error) {
 	if p.UKI != nil {
 		return loadUKI(p)
 	}
-	kfd, kclose, err := fileFD(p.Kernel, "kernel")
+	kfd, kclose, err := kernelFD(p.Kernel)
 	if err != nil {
 		return "", err
 	}
@@ -189,6 +189,45 @@ func Reboot() error {
 		return Explain("reboot(LINUX_REBOOT_CMD_KEXEC)", err)
 	}
 	return nil
+}
+
+// kernelFD is fileFD for a kernel: a compressed arm64 Image (Image.gz, EFI
+// zboot) is unpacked into a memfd first, as kexec_file_load wants.
+func kernelFD(f boot.File) (int, func(), error) {
+	r, err := Open(f)
+	if err != nil {
+		return -1, nil, &Error{Op: "open kernel " + f.String(), Err: err}
+	}
+	hdr := make([]byte, 0x240)
+	n, _ := io.ReadFull(r, hdr)
+	st, serr := r.Stat()
+	r.Close()
+	format := Detect(hdr[:n])
+	if format != FormatGzip && format != FormatZboot {
+		return fileFD(f, "kernel")
+	}
+	if serr != nil {
+		return -1, nil, &Error{Op: "stat kernel " + f.String(), Err: serr}
+	}
+	r, err = Open(f)
+	if err != nil {
+		return -1, nil, &Error{Op: "open kernel " + f.String(), Err: err}
+	}
+	defer r.Close()
+	ra, ok := r.(io.ReaderAt)
+	if !ok {
+		return -1, nil, &Error{Op: "read kernel " + f.String(), Err: errors.ErrUnsupported}
+	}
+	un, err := Unpack(ra, st.Size(), format)
+	if err != nil {
+		return -1, nil, &Error{Op: "unpack kernel " + f.String(), Err: err}
+	}
+	return memfd("kernel", func(w io.Writer) error {
+		if _, err := io.Copy(w, un); err != nil {
+			return &Error{Op: "unpack kernel " + f.String(), Err: err}
+		}
+		return nil
+	})
 }
 
 // fileFD returns a file descriptor for f: the file's own when the volume is
