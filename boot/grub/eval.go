@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"sort"
 	"strconv"
 	"strings"
@@ -313,7 +314,11 @@ func (i *interp) expandWord(w word, fields []string) []string {
 func (i *interp) expand(ws []word) []string {
 	var out []string
 	for _, w := range ws {
+		n := len(out)
 		out = i.expandWord(w, out)
+		if hasWildcard(w) {
+			out = i.globFields(out, n)
+		}
 		if len(out) > i.o.limits.ValueSize/8 {
 			i.diag(w.line, "too many arguments; truncated")
 			break
@@ -605,4 +610,61 @@ func sortedKeys(m map[string]string) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// hasWildcard reports whether an unquoted literal part of w has a
+// wildcard character.
+func hasWildcard(w word) bool {
+	for _, p := range w.parts {
+		if p.kind == partLit && !p.quoted && strings.ContainsAny(p.text, "*?[") {
+			return true
+		}
+	}
+	return false
+}
+
+// globFields expands the fields from index n on as file name patterns,
+// as GRUB does for unquoted words once its wildcard translator (the
+// regexp module) is loaded. A pattern that matches nothing stays as is.
+// Matches are sorted (GRUB lists them in directory order); patterns
+// with more than two wildcard components are not expanded.
+func (i *interp) globFields(fields []string, n int) []string {
+	out := append([]string{}, fields[:n]...)
+	for _, f := range fields[n:] {
+		if !strings.ContainsAny(f, "*?[") || !strings.HasPrefix(f, "/") && !strings.HasPrefix(f, "(") {
+			out = append(out, f)
+			continue
+		}
+		dev, _, hasDev := splitDevice(f)
+		v, p, err := i.resolve(f)
+		var matches []string
+		wild := 0
+		for _, c := range strings.Split(p, "/") {
+			if strings.ContainsAny(c, "*?[") {
+				wild++
+			}
+		}
+		// At most two wildcard components: "/*/*/*/*" on a root file
+		// system would walk most of it.
+		if err == nil && v.FS != nil && wild <= 2 {
+			matches, _ = fs.Glob(v.FS, fsName(p))
+		}
+		if len(matches) == 0 {
+			out = append(out, f)
+			continue
+		}
+		if len(matches) > 1000 {
+			matches = matches[:1000]
+		}
+		i.charge(len(matches))
+		for _, m := range matches {
+			if hasDev {
+				m = "(" + dev + ")/" + m
+			} else {
+				m = "/" + m
+			}
+			out = append(out, m)
+		}
+	}
+	return out
 }

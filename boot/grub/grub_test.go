@@ -163,6 +163,14 @@ func TestEntries(t *testing.T) {
 			errs:    []string{""},
 		},
 		{
+			name:    "wildcards expand to sorted matches; no match stays as is; quoted stays",
+			cfg:     "for s in /systems/* /none/* '/systems/*' (hd0,gpt1)/systems/2*; do r=\"$r $s\"; done\nmenuentry A {\n linux /vmlinuz \"$r\"\n}",
+			files:   []string{"/vmlinuz", "/systems/20230101/x", "/systems/20220101/x"},
+			titles:  []string{"A"},
+			cmdline: []string{`BOOT_IMAGE=/vmlinuz " /systems/20220101 /systems/20230101 /none/* /systems/* (hd0,gpt1)/systems/20220101 (hd0,gpt1)/systems/20230101"`},
+			errs:    []string{""},
+		},
+		{
 			name:   "hiddenentry is not listed",
 			cfg:    "hiddenentry H --hotkey h {\n linux /vmlinuz\n}\nmenuentry A {\n linux /vmlinuz\n}",
 			files:  []string{"/vmlinuz"},
