@@ -11,7 +11,8 @@
 // that matter for booting: set, unset, export, source, configfile,
 // search (and search.fs_uuid/fs_label/file), load_env, save_env (recorded
 // only), linux/initrd (and the 16/efi forms), devicetree, blscfg (as in
-// Fedora/RHEL), probe, regexp. Display and module commands are accepted
+// Fedora/RHEL), probe, regexp, and wildcard expansion of unquoted
+// words (sorted matches). Display and module commands are accepted
 // without effect; unknown commands are diagnostics. Menu entry bodies
 // are run as GRUB runs them when the entry is chosen, after the whole
 // config has run, so variables set later in grub.cfg and `if` inside
