@@ -256,6 +256,17 @@ func (m *Model) Stop() { m.Counting = false }
 
 func (m *Model) cur() *level { return &m.stack[len(m.stack)-1] }
 
+// view identifies what the screen shows (the mode, the open submenu, and
+// whether the countdown hides the menu), so a driver knows when all of it
+// changed.
+func (m *Model) view() int {
+	v := int(m.mode)*1000 + len(m.stack)
+	if m.Counting && m.opt.style != StyleMenu {
+		v = -2
+	}
+	return v
+}
+
 // Selected returns the highlighted entry's index, or -1 when a submenu (or
 // nothing) is highlighted.
 func (m *Model) Selected() int {

@@ -74,16 +74,29 @@ func Run(ctx context.Context, m *Model, consoles []Console, tick time.Duration) 
 	defer func() {
 		for _, s := range screens {
 			s.Fini()
+			if t, ok := s.Tty(); ok {
+				t.Close()
+			}
 		}
 	}()
 	if len(screens) == 0 {
 		return None
 	}
+	// Within one view only the changed cells are sent; a new view (a
+	// submenu, the editor, details) is sent whole, which also repairs a
+	// serial terminal that lost a few bytes.
+	view := -1
 	draw := func() {
+		full := m.view() != view
+		view = m.view()
 		for _, s := range screens {
 			w, h := s.Size()
 			paint(s, m.Render(w, h))
-			s.Show()
+			if full {
+				s.Sync()
+			} else {
+				s.Show()
+			}
 		}
 	}
 	draw()
@@ -138,11 +151,20 @@ func newScreen(c Console) (tcell.Screen, error) {
 	if err != nil {
 		return nil, err
 	}
-	s, err := tcell.NewTerminfoScreenFromTtyTerminfo(&tty{f: c.File}, ti)
+	// A file of our own: the caller's may be in blocking mode (after
+	// File.Fd), where a read deadline cannot stop tcell's reader and Fini
+	// would wait for a key forever.
+	f, err := os.OpenFile(c.File.Name(), os.O_RDWR|unix.O_NOCTTY, 0)
 	if err != nil {
 		return nil, err
 	}
+	s, err := tcell.NewTerminfoScreenFromTtyTerminfo(&tty{f: f}, ti)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
 	if err := s.Init(); err != nil {
+		f.Close()
 		return nil, err
 	}
 	s.SetStyle(tcell.StyleDefault)
@@ -242,22 +264,34 @@ type tty struct {
 	saved *unix.Termios
 }
 
+// control runs fn on the file descriptor without File.Fd, which would put
+// the file in blocking mode.
+func (t *tty) control(fn func(fd int)) {
+	if rc, err := t.f.SyscallConn(); err == nil {
+		_ = rc.Control(func(fd uintptr) { fn(int(fd)) })
+	}
+}
+
 func (t *tty) Start() error {
-	if tio, err := unix.IoctlGetTermios(int(t.f.Fd()), unix.TCGETS); err == nil {
+	t.control(func(fd int) {
+		tio, err := unix.IoctlGetTermios(fd, unix.TCGETS)
+		if err != nil {
+			return
+		}
 		saved := *tio
 		t.saved = &saved
 		tio.Lflag &^= unix.ICANON | unix.ECHO | unix.ISIG | unix.IEXTEN
 		tio.Iflag &^= unix.IXON | unix.ICRNL | unix.INLCR | unix.IGNCR
 		tio.Cc[unix.VMIN], tio.Cc[unix.VTIME] = 1, 0
-		_ = unix.IoctlSetTermios(int(t.f.Fd()), unix.TCSETS, tio)
-	}
+		_ = unix.IoctlSetTermios(fd, unix.TCSETS, tio)
+	})
 	_ = t.f.SetReadDeadline(time.Time{})
 	return nil
 }
 
 func (t *tty) Stop() error {
 	if t.saved != nil {
-		_ = unix.IoctlSetTermios(int(t.f.Fd()), unix.TCSETS, t.saved)
+		t.control(func(fd int) { _ = unix.IoctlSetTermios(fd, unix.TCSETS, t.saved) })
 	}
 	return nil
 }
@@ -271,14 +305,15 @@ func (t *tty) NotifyResize(func()) {}
 
 func (t *tty) WindowSize() (tcell.WindowSize, error) {
 	ws := tcell.WindowSize{Width: 80, Height: 24}
-	if sz, err := unix.IoctlGetWinsize(int(t.f.Fd()), unix.TIOCGWINSZ); err == nil && sz.Col > 0 && sz.Row > 0 {
-		ws.Width, ws.Height = int(sz.Col), int(sz.Row)
-	}
+	t.control(func(fd int) {
+		if sz, err := unix.IoctlGetWinsize(fd, unix.TIOCGWINSZ); err == nil && sz.Col > 0 && sz.Row > 0 {
+			ws.Width, ws.Height = int(sz.Col), int(sz.Row)
+		}
+	})
 	return ws, nil
 }
 
 func (t *tty) Read(b []byte) (int, error)  { return t.f.Read(b) }
 func (t *tty) Write(b []byte) (int, error) { return t.f.Write(b) }
 
-// Close leaves the file open: the console belongs to the caller.
-func (t *tty) Close() error { return nil }
+func (t *tty) Close() error { return t.f.Close() }
