@@ -117,3 +117,56 @@ func BenchmarkFastReboot(b *testing.B) {
 	b.ReportMetric(firmware.Seconds()/n, "firmware-s")
 	b.ReportMetric(fast.Seconds()/firmware.Seconds(), "fast/firmware")
 }
+
+// BenchmarkProbeScalingQEMU boots leapboot with 1, 8 and 32 disks of 4
+// partitions each (virtio-scsi) and takes, from the kernel log's
+// timestamps, the time from the end of device settling to the menu being
+// ready (probe, mount, read configs). It reports 32-disk over 1-disk
+// (goal ≤ 3×).
+func BenchmarkProbeScalingQEMU(b *testing.B) {
+	img := filepath.Join(b.TempDir(), "four.img")
+	var parts []Part
+	for p := 0; p < 4; p++ {
+		parts = append(parts, Part{Name: fmt.Sprint("p", p), Type: "8300", FS: "vfat", SizeMiB: 2})
+	}
+	if err := BuildDisk(img, parts); err != nil {
+		b.Fatal(err)
+	}
+	initramfs := coldplugInitramfs(b)
+	measure := func(n int) time.Duration {
+		o := demo.Options("leapboot.timeout=-1")
+		o.Initrd = initramfs
+		o.Disks = nil
+		for i := 0; i < n; i++ {
+			o.Disks = append(o.Disks, Disk{Path: img, Bus: "scsi", ReadOnly: true})
+		}
+		vm := boot(b, o)
+		defer vm.Kill()
+		start, err := vm.Expect(`\[\s*([0-9.]+)\] leapboot: loaded \d+ modules`, 5*time.Minute)
+		if err != nil {
+			b.Fatal(err)
+		}
+		end, err := vm.Expect(`\[\s*([0-9.]+)\] leapboot: (\d+) volumes`, 5*time.Minute)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if end[2] != fmt.Sprint(4*n) {
+			b.Fatalf("%s volumes from %d disks", end[2], n)
+		}
+		var s, e float64
+		fmt.Sscan(start[1], &s)
+		fmt.Sscan(end[1], &e)
+		return time.Duration((e - s) * float64(time.Second))
+	}
+	var t1, t8, t32 time.Duration
+	for i := 0; i < b.N; i++ {
+		t1 += measure(1)
+		t8 += measure(8)
+		t32 += measure(32)
+	}
+	n := float64(b.N)
+	b.ReportMetric(t1.Seconds()*1e3/n, "ms/1disk")
+	b.ReportMetric(t8.Seconds()*1e3/n, "ms/8disks")
+	b.ReportMetric(t32.Seconds()*1e3/n, "ms/32disks")
+	b.ReportMetric(t32.Seconds()/t1.Seconds(), "32/1")
+}

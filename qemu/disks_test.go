@@ -16,7 +16,7 @@ import (
 
 // coldplugInitramfs is a leapboot initramfs that loads no module up front:
 // every driver comes from coldplug (modaliases) or the filesystem found.
-func coldplugInitramfs(t *testing.T) string {
+func coldplugInitramfs(t testing.TB) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), "coldplug.cpio.gz")
 	var b bytes.Buffer

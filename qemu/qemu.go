@@ -25,7 +25,8 @@ import (
 type Disk struct {
 	Path string
 	// Bus is how the disk is attached: "virtio" (default), "ahci" (SATA),
-	// "nvme", "usb" (USB mass storage on an xHCI controller) or "ide".
+	// "nvme", "scsi" (virtio-scsi, for many disks), "usb" (USB mass
+	// storage on an xHCI controller) or "ide".
 	Bus string
 	// ReadOnly keeps the image file unchanged (read-only for virtio, a
 	// snapshot overlay on the other buses).
@@ -63,11 +64,11 @@ func (o Options) Args() []string {
 	if o.Append != "" {
 		args = append(args, "-append", o.Append)
 	}
-	ahci, usb := false, false
+	ahci, usb, scsi := false, false, false
 	for i, d := range o.Disks {
 		spec := fmt.Sprintf("file=%s%s,format=raw", d.Driver, d.Path)
 		switch {
-		case d.ReadOnly && (d.Bus == "" || d.Bus == "virtio"):
+		case d.ReadOnly && (d.Bus == "" || d.Bus == "virtio" || d.Bus == "scsi"):
 			spec += ",readonly=on"
 		case d.ReadOnly && d.Media != "cdrom":
 			// SATA, NVMe and USB disks cannot be read-only in QEMU:
@@ -90,6 +91,11 @@ func (o Options) Args() []string {
 			args = append(args, "-drive", spec+",if=none,id="+id, "-device", fmt.Sprintf("ide-hd,drive=%s,bus=ahci.%d", id, i%6))
 		case "nvme":
 			args = append(args, "-drive", spec+",if=none,id="+id, "-device", fmt.Sprintf("nvme,serial=leapboot%d,drive=%s", i, id))
+		case "scsi":
+			if !scsi {
+				args, scsi = append(args, "-device", "virtio-scsi-pci,id=scsi"), true
+			}
+			args = append(args, "-drive", spec+",if=none,id="+id, "-device", fmt.Sprintf("scsi-hd,drive=%s,bus=scsi.0,scsi-id=%d,lun=0", id, i%256))
 		case "usb":
 			if !usb {
 				args, usb = append(args, "-device", "qemu-xhci,id=xhci"), true
