@@ -142,7 +142,7 @@ func TestLoad(t *testing.T) {
 			if tc.esp != "-" {
 				esp = []byte(tc.esp)
 			}
-			c, ds := Load(baked, esp, "ESP:/leapboot/leapboot.toml", tc.cmdline)
+			c, ds := Load(Path, baked, "ESP:/leapboot/leapboot.toml", esp, tc.cmdline)
 			got := diagText(ds)
 			if tc.warn == "" && got != "" || tc.warn != "" && !strings.Contains(got, tc.warn) {
 				t.Errorf("diagnostics %q, want %q", got, tc.warn)

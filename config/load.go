@@ -8,19 +8,20 @@ import (
 	"github.com/leapboot/leapboot/boot"
 )
 
-// Load is the whole chain: the baked-in file (nil: none), then the ESP file
-// when the baked-in file allows it (nil: none), then leapboot.* kernel
+// Load is the whole chain: the baked-in file (nil: none; bakedName is its
+// name in diagnostics, usually Path), then the ESP file when the baked-in
+// file allows it (nil: none), then leapboot.* kernel
 // parameters when allowed. A file with any error is ignored whole, so a
 // half-read file never boots something the owner did not mean: the result
 // is what came before it, and the diagnostics say so. Load never fails.
-func Load(baked []byte, esp []byte, espName string, cmdline string) (Config, []boot.Diagnostic) {
+func Load(bakedName string, baked []byte, espName string, esp []byte, cmdline string) (Config, []boot.Diagnostic) {
 	c := Defaults()
 	var diags []boot.Diagnostic
 	if baked != nil {
-		got, ds := Parse(Path, baked, c)
+		got, ds := Parse(bakedName, baked, c)
 		if len(ds) > 0 {
 			diags = append(diags, ds...)
-			diags = append(diags, boot.Diagnostic{Origin: boot.Origin{Path: Path}, Message: "the file has errors: using the built-in defaults"})
+			diags = append(diags, boot.Diagnostic{Origin: boot.Origin{Path: bakedName}, Message: "the file has errors: using the built-in defaults"})
 		} else {
 			c = got
 		}

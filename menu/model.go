@@ -531,16 +531,17 @@ func (m *Model) Problems() []string {
 
 // StatusLine is the countdown, the digits typed and the message.
 func (m *Model) StatusLine() string {
+	// The countdown first: a long message must not hide it.
 	var s []string
-	if m.Message != "" {
-		s = append(s, m.Message)
-	}
 	if m.Counting {
 		sec := (m.Left + time.Second - 1) / time.Second
 		s = append(s, fmt.Sprintf("Booting %q in %d s.", m.Menu.Entries[m.Menu.Default].Title, sec))
 	}
 	if m.typed != "" {
 		s = append(s, "Entry: "+m.typed)
+	}
+	if m.Message != "" {
+		s = append(s, m.Message)
 	}
 	return strings.Join(s, " ")
 }

@@ -40,7 +40,7 @@ func loadConfig(path string, vols []*boot.Volume, cmdline string) (*config.Confi
 			break
 		}
 	}
-	c, diags := config.Load(baked, esp, espName, cmdline)
+	c, diags := config.Load(path, baked, espName, esp, cmdline)
 	for _, d := range diags {
 		warnings = append(warnings, d.String())
 	}
