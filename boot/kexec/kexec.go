@@ -78,6 +78,9 @@ type Plan struct {
 	UKIProfile int
 	Initrds    []boot.File
 	Cmdline    string
+	// Devicetree replaces the running kernel's devicetree (arm64); it
+	// needs kexec_load, since kexec_file_load passes the running one on.
+	Devicetree *boot.File
 	// Syscall forces SyscallFile or SyscallLegacy; empty means the file
 	// interface, falling back to the legacy one where the kernel lacks it.
 	Syscall string
@@ -113,7 +116,10 @@ func PlanFor(e *boot.Entry) (Plan, error) {
 	if strings.ContainsRune(e.Cmdline, 0) {
 		return Plan{}, fmt.Errorf("kexec: entry %q: command line contains a NUL byte", e.Title)
 	}
-	return Plan{Kernel: e.Kernel, UKI: e.UKI, UKIProfile: e.UKIProfile, Initrds: e.Initrds, Cmdline: e.Cmdline}, nil
+	if e.Devicetree != nil && (e.Devicetree.Volume == nil || e.Devicetree.Volume.FS == nil) {
+		return Plan{}, fmt.Errorf("kexec: entry %q: devicetree %s is on no readable volume", e.Title, e.Devicetree.Path)
+	}
+	return Plan{Kernel: e.Kernel, UKI: e.UKI, UKIProfile: e.UKIProfile, Initrds: e.Initrds, Cmdline: e.Cmdline, Devicetree: e.Devicetree}, nil
 }
 
 // Open opens a file of a plan on its volume.

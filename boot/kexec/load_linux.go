@@ -1,10 +1,12 @@
 package kexec
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -111,7 +113,7 @@ func loadUKI(p Plan) (string, error) {
 
 // load tries kexec_file_load, then kexec_load as Load says.
 func load(kfd, ifd, flags int, p Plan) (string, error) {
-	if p.Syscall == SyscallLegacy {
+	if p.Syscall == SyscallLegacy || (p.Devicetree != nil && runtime.GOARCH == "arm64") {
 		return SyscallLegacy, legacyLoad(kfd, ifd, p)
 	}
 	err := fileLoad(kfd, ifd, flags, p)
@@ -152,7 +154,20 @@ func legacyLoad(kfd, ifd int, p Plan) error {
 		}
 		defer i.Close()
 	}
-	if err := linux.KexecLoad(k, i, p.Cmdline, nil, nil); err != nil {
+	var dtb io.ReaderAt
+	if p.Devicetree != nil {
+		f, err := Open(*p.Devicetree)
+		if err != nil {
+			return &Error{Op: "open devicetree " + p.Devicetree.String(), Err: err}
+		}
+		defer f.Close()
+		b, err := io.ReadAll(io.LimitReader(f, 16<<20))
+		if err != nil {
+			return &Error{Op: "read devicetree " + p.Devicetree.String(), Err: err}
+		}
+		dtb = bytes.NewReader(b)
+	}
+	if err := linux.KexecLoad(k, i, p.Cmdline, dtb, nil); err != nil {
 		var errno syscall.Errno
 		if errors.As(err, &errno) {
 			return Explain(SyscallLegacy, errno)
