@@ -210,11 +210,6 @@ func (i *interp) get(name string) string {
 	return ""
 }
 
-func (i *interp) isSet(name string) bool {
-	_, ok := i.cur.vars[name]
-	return ok
-}
-
 func (i *interp) set(name, val string) {
 	if len(val) > i.o.limits.ValueSize {
 		i.diag(i.line, "value of %s is longer than %d bytes; truncated", name, i.o.limits.ValueSize)

@@ -120,7 +120,12 @@ func Parse(ctx context.Context, vols []*boot.Volume, opts ...Option) boot.Menu {
 }
 
 // standard config locations GRUB's core loads from $prefix.
-var configPaths = []string{"/boot/grub/grub.cfg", "/grub/grub.cfg", "/boot/grub2/grub.cfg", "/grub2/grub.cfg"}
+// On btrfs the volume is the top-level subvolume, and GRUB's prefix is
+// inside the subvolume that holds /boot: "@" (Ubuntu, Debian), "@rootfs",
+// or "@boot" mounted at /boot.
+var configPaths = []string{"/boot/grub/grub.cfg", "/grub/grub.cfg", "/boot/grub2/grub.cfg", "/grub2/grub.cfg",
+	"/@/boot/grub/grub.cfg", "/@/boot/grub2/grub.cfg", "/@rootfs/boot/grub/grub.cfg", "/@rootfs/boot/grub2/grub.cfg",
+	"/@boot/grub/grub.cfg", "/@boot/grub2/grub.cfg"}
 
 type candidate struct {
 	vol     *boot.Volume
@@ -209,12 +214,12 @@ func Evaluate(ctx context.Context, vols []*boot.Volume, opts ...Option) *Result 
 		if len(m.Entries) == 0 {
 			continue
 		}
-		if used[fileKey{file.vol, file.path}] {
+		if used[fileKey(file)] {
 			// The same menu reached again (two ESP stubs, or a stub and
 			// the config itself): listed once.
 			continue
 		}
-		used[fileKey{file.vol, file.path}] = true
+		used[fileKey(file)] = true
 		if first {
 			res.TimeoutStyle = style
 			first = false

@@ -623,3 +623,24 @@ func TestReadBLS(t *testing.T) {
 		t.Errorf("order %q, want cdba", order)
 	}
 }
+
+// TestBtrfsSubvolumeLayouts: a btrfs volume is read from its top level, and
+// GRUB's config sits inside the subvolume holding /boot.
+func TestBtrfsSubvolumeLayouts(t *testing.T) {
+	for _, sub := range []string{"@", "@rootfs"} {
+		root := fstest.MapFS{
+			sub + "/boot/grub/grub.cfg": file("menuentry 'Ubuntu' {\n\tlinux /" + sub + "/boot/vmlinuz root=UUID=1111 ro rootflags=subvol=" + sub + "\n\tinitrd /" + sub + "/boot/initrd.img\n}\n"),
+			sub + "/boot/vmlinuz":       file(""),
+			sub + "/boot/initrd.img":    file(""),
+		}
+		vols := []*boot.Volume{{Device: "/dev/vda2", Disk: "/dev/vda", Partition: 2, FSType: "btrfs", UUID: "1111", FS: root}}
+		m := Parse(context.Background(), vols)
+		if len(m.Entries) != 1 {
+			t.Fatalf("%s: %d entries; diags:\n%s", sub, len(m.Entries), diagText(m))
+		}
+		e := m.Entries[0]
+		if e.Kernel.Path != "/"+sub+"/boot/vmlinuz" || e.Err != nil || e.Origin.Path != "/"+sub+"/boot/grub/grub.cfg" {
+			t.Errorf("%s: kernel %v origin %v err %v", sub, e.Kernel, e.Origin, e.Err)
+		}
+	}
+}
