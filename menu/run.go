@@ -43,8 +43,10 @@ type screen struct {
 
 // Run draws the model on every console and feeds it the keys typed on any
 // of them until it asks for Boot, Shell or Rescan. The countdown ticks
-// every tick. Run returns None when ctx ends or no console can be used; it
-// leaves the terminals as it found them (the screens cleared).
+// every tick; without any usable console it still runs, and Run returns
+// None at once only when there is neither a console nor a countdown, or
+// when ctx ends. It leaves the terminals as it found them (screens
+// cleared, modes restored).
 func Run(ctx context.Context, m *Model, consoles []Console, tick time.Duration) Action {
 	if act := m.Start(); act != None {
 		return act
@@ -80,7 +82,23 @@ func Run(ctx context.Context, m *Model, consoles []Console, tick time.Duration) 
 		}
 	}()
 	if len(screens) == 0 {
-		return None
+		// No terminal to show the menu on: the countdown still boots the
+		// default, as a headless machine needs.
+		if !m.Counting {
+			return None
+		}
+		t := time.NewTicker(tick)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return None
+			case <-t.C:
+				if act := m.Tick(tick); act != None {
+					return act
+				}
+			}
+		}
 	}
 	// Within one view only the changed cells are sent; a new view (a
 	// submenu, the editor, details) is sent whole, which also repairs a

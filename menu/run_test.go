@@ -189,3 +189,15 @@ func BenchmarkArrowKey(b *testing.B) {
 		b.Error("menu not drawn")
 	}
 }
+
+// TestRunNoConsoleStillBoots: with no console that works, the countdown
+// still boots the default.
+func TestRunNoConsoleStillBoots(t *testing.T) {
+	m := New(menuOf(2, 1, 100*time.Millisecond))
+	if a := Run(context.Background(), m, []Console{{File: os.NewFile(^uintptr(0), "/nonexistent/tty")}}, 20*time.Millisecond); a != Boot || m.Chosen != 1 {
+		t.Fatalf("Run = %v, chosen %d", a, m.Chosen)
+	}
+	if a := Run(context.Background(), New(menuOf(2, 1, boot.WaitForever)), nil, time.Millisecond); a != None {
+		t.Fatalf("Run without consoles or countdown = %v", a)
+	}
+}
