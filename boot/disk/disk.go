@@ -19,10 +19,11 @@ import (
 )
 
 type options struct {
-	timeout time.Duration
-	mountAt string
-	log     *slog.Logger
-	modules func(names ...string)
+	timeout  time.Duration
+	parallel int
+	mountAt  string
+	log      *slog.Logger
+	modules  func(names ...string)
 }
 
 // Option configures Scan and Image.
@@ -30,6 +31,16 @@ type Option func(*options)
 
 // WithTimeout bounds the time spent on one device (probe and mount).
 func WithTimeout(d time.Duration) Option { return func(o *options) { o.timeout = d } }
+
+// WithParallel sets how many devices Scan probes and mounts at once
+// (default 8).
+func WithParallel(n int) Option {
+	return func(o *options) {
+		if n > 0 {
+			o.parallel = n
+		}
+	}
+}
 
 // WithMountDir sets where Scan mounts volumes (default /run/leapboot/mnt).
 func WithMountDir(dir string) Option { return func(o *options) { o.mountAt = dir } }
@@ -62,7 +73,7 @@ func FSModules(fstype string) []string {
 func WithLogger(l *slog.Logger) Option { return func(o *options) { o.log = l } }
 
 func newOptions(opts []Option) options {
-	o := options{timeout: 2 * time.Second, mountAt: "/run/leapboot/mnt", log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	o := options{timeout: 2 * time.Second, parallel: 8, mountAt: "/run/leapboot/mnt", log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	for _, opt := range opts {
 		opt(&o)
 	}

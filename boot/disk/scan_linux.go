@@ -168,12 +168,17 @@ func Scan(ctx context.Context, opts ...Option) (*Scanned, error) {
 	}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
+	// At most o.parallel devices at once: enough to overlap slow devices,
+	// few enough that each device's timeout measures that device.
+	sem := make(chan struct{}, o.parallel)
 	results := make([]*result, len(devs))
 	for _, d := range devs {
 		if d.partition == 0 && hasParts[d.name] {
 			wg.Add(1)
 			go func(d blockDev) {
 				defer wg.Done()
+				sem <- struct{}{}
+				defer func() { <-sem }()
 				tbl, err := withTimeout(ctx, o.timeout, func() (probe.Table, error) {
 					f, err := os.Open("/dev/" + d.name)
 					if err != nil {
@@ -209,6 +214,8 @@ func Scan(ctx context.Context, opts ...Option) (*Scanned, error) {
 		wg.Add(1)
 		go func(i int, d blockDev, v *boot.Volume) {
 			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
 			_, err := withTimeout(ctx, o.timeout, func() (struct{}, error) {
 				f, err := os.Open(v.Device)
 				if err != nil {
@@ -229,7 +236,15 @@ func Scan(ctx context.Context, opts ...Option) (*Scanned, error) {
 	}
 	wg.Wait()
 
+	// Mount in parallel too; the modules a type needs are loaded first,
+	// once per type.
 	loadedFS := map[string]bool{}
+	type mountJob struct {
+		v   *boot.Volume
+		dir string
+		err error
+	}
+	var jobs []*mountJob
 	for i, r := range results {
 		if r == nil {
 			continue
@@ -242,30 +257,38 @@ func Scan(ctx context.Context, opts ...Option) (*Scanned, error) {
 			continue
 		}
 		v := r.v
-		if !mountable(v.FSType) {
-			v.Err = fmt.Errorf("disk: %s: %s is not readable here", v.Device, v.FSType)
-			res.Volumes = append(res.Volumes, v)
-			continue
-		}
-		if mp, ok := mounts[devs[i].devno]; ok {
-			v.FS = os.DirFS(mp)
-			res.Volumes = append(res.Volumes, v)
-			continue
-		}
-		if o.modules != nil && !loadedFS[v.FSType] {
-			loadedFS[v.FSType] = true
-			o.modules(FSModules(v.FSType)...)
-		}
-		dir := filepath.Join(o.mountAt, devs[i].name)
-		_, err := withTimeout(ctx, o.timeout, func() (struct{}, error) { return struct{}{}, mountRO(v.Device, dir, v.FSType) })
-		if err != nil {
-			v.Err = fmt.Errorf("disk: mount %s (%s): %w", v.Device, v.FSType, err)
-		} else {
-			res.mounted = append(res.mounted, dir)
-			v.FS = os.DirFS(dir)
-			o.log.Debug("mounted", "device", v.Device, "type", v.FSType, "at", dir)
-		}
 		res.Volumes = append(res.Volumes, v)
+		switch mp, mounted := mounts[devs[i].devno]; {
+		case !mountable(v.FSType):
+			v.Err = fmt.Errorf("disk: %s: %s is not readable here", v.Device, v.FSType)
+		case mounted:
+			v.FS = os.DirFS(mp)
+		default:
+			if o.modules != nil && !loadedFS[v.FSType] {
+				loadedFS[v.FSType] = true
+				o.modules(FSModules(v.FSType)...)
+			}
+			jobs = append(jobs, &mountJob{v: v, dir: filepath.Join(o.mountAt, devs[i].name)})
+		}
+	}
+	for _, j := range jobs {
+		wg.Add(1)
+		go func(j *mountJob) {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			_, j.err = withTimeout(ctx, o.timeout, func() (struct{}, error) { return struct{}{}, mountRO(j.v.Device, j.dir, j.v.FSType) })
+		}(j)
+	}
+	wg.Wait()
+	for _, j := range jobs {
+		if j.err != nil {
+			j.v.Err = fmt.Errorf("disk: mount %s (%s): %w", j.v.Device, j.v.FSType, j.err)
+			continue
+		}
+		res.mounted = append(res.mounted, j.dir)
+		j.v.FS = os.DirFS(j.dir)
+		o.log.Debug("mounted", "device", j.v.Device, "type", j.v.FSType, "at", j.dir)
 	}
 	return res, nil
 }

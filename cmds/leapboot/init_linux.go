@@ -27,12 +27,13 @@ import (
 type kernelArgs struct {
 	consoles []string      // device paths, in cmdline order
 	settle   time.Duration // leapboot.settle=SECONDS
+	probe    time.Duration // leapboot.probe_timeout=SECONDS, per device
 	timeout  *time.Duration
 }
 
 // parseCmdline reads console= and leapboot.* parameters.
 func parseCmdline(cmdline string) (kernelArgs, []string) {
-	ka := kernelArgs{settle: 3 * time.Second}
+	ka := kernelArgs{settle: 3 * time.Second, probe: 2 * time.Second}
 	var warn []string
 	seen := map[string]bool{}
 	for _, w := range strings.Fields(cmdline) {
@@ -48,16 +49,21 @@ func parseCmdline(cmdline string) (kernelArgs, []string) {
 				seen[dev] = true
 				ka.consoles = append(ka.consoles, dev)
 			}
-		case "leapboot.settle", "leapboot.timeout":
+		case "leapboot.settle", "leapboot.timeout", "leapboot.probe_timeout":
 			f, err := strconv.ParseFloat(v, 64)
 			if err != nil || f < -1 || f > 86400 {
 				warn = append(warn, fmt.Sprintf("ignoring %s: want seconds", w))
 				continue
 			}
 			d := time.Duration(f * float64(time.Second))
-			if k == "leapboot.settle" {
+			switch {
+			case k == "leapboot.settle":
 				ka.settle = d
-			} else {
+			case k == "leapboot.probe_timeout":
+				if d > 0 {
+					ka.probe = d
+				}
+			default:
 				if f < 0 {
 					d = boot.WaitForever
 				}
@@ -201,7 +207,7 @@ func runInit(args []string) int {
 	}
 	ndev := settle(ka.settle, quiet)
 	say(cons, "loaded %d modules, %d block devices, %v", len(loaded), ndev, time.Since(start).Round(time.Millisecond))
-	var scanOpts []disk.Option
+	scanOpts := []disk.Option{disk.WithTimeout(ka.probe)}
 	if loader != nil {
 		scanOpts = append(scanOpts, disk.WithModuleLoader(func(names ...string) {
 			_, errs := loader.Load(names...)
