@@ -219,13 +219,14 @@ func TestRenderList(t *testing.T) {
 	mm := menuOf(2, 0, 5*time.Second)
 	vol := &boot.Volume{Device: "/dev/vda2", Label: "root", FSType: "ext4"}
 	mm.Entries[0].Kernel = boot.File{Volume: vol, Path: "/boot/vmlinuz"}
-	mm.Entries[1].Err = errors.New("/boot/vmlinuz: file not found")
+	mm.Entries[1].Err = errors.New("grub: /boot/grub/grub.cfg:7: /boot/vmlinuz: file not found")
+	mm.Entries[1].Origin = boot.Origin{Path: "/boot/grub/grub.cfg", Line: 7}
 	mm.Diagnostics = []boot.Diagnostic{{Origin: boot.Origin{Path: "/boot/grub/grub.cfg", Line: 3}, Message: "unknown command \"frob\""}}
 	m := New(mm, WithDevices(3), WithShell(true), WithEdit(true, nil))
 	f := m.Render(80, 24)
 	s := f.String()
 	for _, want := range []string{"leapboot\n", ">  1) entry a [default]", "grub     root", " 2) entry b ",
-		"cannot boot: /boot/vmlinuz: file not found", "Type a number", "e edit", "s shell",
+		"\n      cannot boot: /boot/vmlinuz: file not found\n", "Type a number", "e edit", "s shell",
 		"3 devices, 2 entries, 1 problems", `Booting "entry a" in 5 s.`} {
 		if !strings.Contains(s, want) {
 			t.Errorf("render lacks %q:\n%s", want, s)
@@ -322,5 +323,19 @@ func TestRenderNeverPanics(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+func TestRenderLongErrorWraps(t *testing.T) {
+	mm := menuOf(2, 0, boot.WaitForever)
+	mm.Entries[0].Err = errors.New("initrd: /boot/initrd-that-is-not-there-and-has-a-very-long-name.img: file does not exist")
+	s := New(mm).Render(80, 24).String()
+	if !strings.Contains(s, "      cannot boot: initrd: /boot/initrd-that-is-not-there-and-has-a-very-long-na\n                   me.img: file does not exist\n") {
+		t.Errorf("not wrapped:\n%s", s)
+	}
+	mm.Entries[0].Err = errors.New(strings.Repeat("0123456789", 30))
+	s = New(mm).Render(80, 24).String()
+	if strings.Count(s, "0123") != 16 || !strings.Contains(s, "~\n") {
+		t.Errorf("not cut at three rows:\n%s", s)
 	}
 }

@@ -198,7 +198,23 @@ func (m *Model) renderList(f *Frame, w, h int) {
 		text := left + pad(clip(title, room), room) + right
 		rows = append(rows, row{Line{text, st}, i})
 		if e != nil && e.Err != nil {
-			rows = append(rows, row{Line{"       cannot boot: " + e.Err.Error(), Error}, i})
+			// Up to three rows; d shows all of it.
+			const lead = "      cannot boot: "
+			n := utf8.RuneCountInString(lead)
+			parts := wrap(brokenText(e), w-n)
+			for k, p := range parts {
+				switch {
+				case k == 0:
+					p = lead + p
+				case k == 2 && len(parts) > 3:
+					p = strings.Repeat(" ", n) + clip(p+"~", w-n)
+				case k > 2:
+					continue
+				default:
+					p = strings.Repeat(" ", n) + p
+				}
+				rows = append(rows, row{Line{p, Error}, i})
+			}
 		}
 	}
 	area := h - 7
@@ -235,6 +251,17 @@ func (m *Model) renderList(f *Frame, w, h int) {
 		st = Error
 	}
 	put(h-2, info, st)
+}
+
+// brokenText is why an entry cannot boot, without the "grub: FILE:LINE: "
+// its parser put first: the list has no room for it, and d shows it.
+func brokenText(e *boot.Entry) string {
+	msg := e.Err.Error()
+	if e.Origin.Path != "" {
+		prefix := fmt.Sprintf("%s: %s:%d: ", e.Source, e.Origin.Path, e.Origin.Line)
+		msg = strings.TrimPrefix(msg, prefix)
+	}
+	return msg
 }
 
 func volumeOf(e *boot.Entry) *boot.Volume {
