@@ -198,3 +198,22 @@ func TestPasswordKnownAnswer(t *testing.T) {
 }
 
 const knownTestHash = "grub.pbkdf2.sha512.1000.30313233343536373839616263646566.31FB5D227F40B289134BD4C38051854B506FF305F1304926D77611C23A2A1953C6E66B7F11237A57EB6BC8D279DFAA058C565C515C4F8B5EF9A1BB5BE07BA24F"
+
+// TestExampleIsTheDefaults: the documented example parses cleanly and,
+// but for its timeout, says what the defaults are.
+func TestExampleIsTheDefaults(t *testing.T) {
+	b, err := os.ReadFile("example.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, ds := Parse("example.toml", b, Defaults())
+	if len(ds) > 0 {
+		t.Fatal(diagText(ds))
+	}
+	c.Timeout, c.Default = nil, ""
+	c.Devices = Devices{}
+	c.Cmdline = Cmdline{}
+	if !reflect.DeepEqual(c, Defaults()) {
+		t.Errorf("example\n%+v\ndefaults\n%+v", c, Defaults())
+	}
+}
