@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"path"
 	"regexp"
+	"sort"
 	"strings"
 	"time"
 
@@ -176,6 +177,7 @@ func Parse(name string, data []byte, base Config) (Config, []boot.Diagnostic) {
 	for _, p := range c.check() {
 		diag(keyLine(data, p.key), "%s", p.msg)
 	}
+	sort.SliceStable(diags, func(i, j int) bool { return diags[i].Origin.Line < diags[j].Origin.Line })
 	return c, diags
 }
 
