@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 
 	"github.com/leapboot/leapboot/qemu"
 )
@@ -44,7 +45,8 @@ func run(kernel, modules, dir, extra string) error {
 	if err != nil {
 		return err
 	}
-	o := d.Options(extra)
+	// quiet keeps the kernel's log off the menu's screen.
+	o := d.Options(strings.TrimSpace("quiet " + extra))
 	fmt.Println("booting QEMU (TCG: about 5 s to the menu). Quit with Ctrl-A then X.")
 	fmt.Println("qemu-system-x86_64", o.Args())
 	cmd := exec.Command("qemu-system-x86_64", o.Args()...)
