@@ -29,9 +29,8 @@ run: deps $(if $(KERNEL),,kernel) build
 	$(GO) run ./qemu/rundemo $(if $(KERNEL),-kernel $(KERNEL))
 
 # Every test, the QEMU end-to-end tests included.
-test: kernel
+test: kernel lint
 	@sh qemu/setup.sh test
-	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 25m ./...
 
 unit:
@@ -41,9 +40,12 @@ bench: kernel
 	@sh qemu/setup.sh bench
 	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./...
 
+STATICCHECK = honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
 lint:
-	gofmt -l . | tee /dev/stderr | (! read x)
+	@test -z "$$(gofmt -l .)" || { gofmt -l .; echo "gofmt: the files above need formatting"; exit 1; }
 	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
 
 clean:
 	rm -rf out .cache/demo
