@@ -252,7 +252,10 @@ func decode(ev *tcell.EventKey) (Input, bool) {
 		return K(KeyPgUp), true
 	case tcell.KeyPgDn:
 		return K(KeyPgDn), true
-	case tcell.KeyEnter, tcell.KeyLF:
+	case tcell.KeyEnter, tcell.KeyLF, tcell.KeyCtrlJ:
+		// ^J too: a key typed while no menu runs (between a failed boot
+		// and the next menu) meets the console's own mode, which turns
+		// CR into LF, and tcell reports a lone LF as ^J.
 		return K(KeyEnter), true
 	case tcell.KeyEscape:
 		return K(KeyEsc), true

@@ -201,3 +201,15 @@ func TestRunNoConsoleStillBoots(t *testing.T) {
 		t.Fatalf("Run without consoles or countdown = %v", a)
 	}
 }
+
+// TestRunLFIsEnter: "4\n" (a CR the console's own mode turned into LF
+// before the menu set raw mode) picks entry 4.
+func TestRunLFIsEnter(t *testing.T) {
+	t1, c1 := pty(t)
+	go (&output{}).read(c1)
+	m := New(menuOf(5, 0, boot.WaitForever))
+	c1.WriteString("4\n")
+	if a := Run(context.Background(), m, []Console{{File: t1, Term: "vt220"}}, time.Second); a != Boot || m.Chosen != 3 {
+		t.Fatalf("Run = %v, chosen %d", a, m.Chosen)
+	}
+}
