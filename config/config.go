@@ -141,8 +141,7 @@ func Parse(name string, data []byte, base Config) (Config, []boot.Diagnostic) {
 		diags = append(diags, boot.Diagnostic{Origin: boot.Origin{Path: name, Line: line}, Message: fmt.Sprintf(format, args...)})
 	}
 	dec := toml.NewDecoder(bytes.NewReader(data)).DisallowUnknownFields()
-	var out Config
-	out = c
+	out := c
 	out.Sources, out.Devices.Allow, out.Devices.Deny, out.Cmdline.Append, out.Cmdline.Remove = nil, nil, nil, nil, nil
 	err := dec.Decode(&out)
 	var se *toml.StrictMissingError

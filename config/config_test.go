@@ -71,7 +71,7 @@ func TestParseErrorsHaveLines(t *testing.T) {
 	for _, want := range []string{
 		`bad.toml:2: timeout_style: "sometimes" is not menu, countdown or hidden`,
 		`bad.toml:3: sources: unknown source "lilo"`,
-		`bad.toml:8: edit.password: password hash does not start with grub.pbkdf2.sha512.`,
+		`bad.toml:8: edit.password: password hash does not start with "grub.pbkdf2.sha512"`,
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("lacks %q:\n%s", want, got)

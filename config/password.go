@@ -32,7 +32,7 @@ type hash struct {
 func parseHash(s string) (hash, error) {
 	rest, ok := strings.CutPrefix(s, hashPrefix)
 	if !ok {
-		return hash{}, errors.New("password hash does not start with " + hashPrefix)
+		return hash{}, errors.New("password hash does not start with \"grub.pbkdf2.sha512\"")
 	}
 	parts := strings.Split(rest, ".")
 	if len(parts) != 3 {

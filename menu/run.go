@@ -36,11 +36,6 @@ func TermFor(dev string) string {
 	return "vt220"
 }
 
-// screen is the menu drawn on one console.
-type screen struct {
-	s tcell.Screen
-}
-
 // Run draws the model on every console and feeds it the keys typed on any
 // of them until it asks for Boot, Shell or Rescan. The countdown ticks
 // every tick; without any usable console it still runs, and Run returns
