@@ -120,3 +120,28 @@ func TestReadOnlyDirtyJournal(t *testing.T) {
 		t.Errorf("the disk image changed while leapboot read it")
 	}
 }
+
+// TestHotplugUSB: a USB stick plugged in while the menu waits is found: its
+// drivers load (usb_storage was not needed at boot) and the menu rescans
+// and lists its entries too.
+func TestHotplugUSB(t *testing.T) {
+	o := demo.Options("leapboot.timeout=-1")
+	o.Initrd = coldplugInitramfs(t)
+	o.Extra = append(o.Extra, "-device", "qemu-xhci,id=xhci")
+	vm := boot(t, o)
+	n := len(demo.Entries)
+	if _, err := vm.Expect(fmt.Sprintf(`leapboot: 2 volumes, %d entries`, n), bootTimeout); err != nil {
+		t.Fatal(err)
+	}
+	// QEMU's monitor shares the serial line: Ctrl-A c switches to it and back.
+	vm.Send("\x01c")
+	vm.Send(fmt.Sprintf("drive_add 0 if=none,id=hot,file=%s,format=raw,snapshot=on\n", demo.Disk))
+	vm.Send("device_add usb-storage,bus=xhci.0,drive=hot,id=stick\n")
+	vm.Send("\x01c")
+	if _, err := vm.Expect(`new device sd[a-z]+\d*: rescanning`, bootTimeout); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := vm.Expect(fmt.Sprintf(`leapboot: 4 volumes, %d entries`, 2*n), bootTimeout); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -7,10 +7,18 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// WatchBlock reports block devices the kernel adds from now on (a USB stick
-// plugged in while the menu is shown), by name ("sdb1"), from the kernel's
-// uevent netlink socket. The channel closes when ctx ends.
-func WatchBlock(ctx context.Context) (<-chan string, error) {
+// Uevent is what a kernel uevent says about a device that appeared.
+type Uevent struct {
+	// Block is the name of a new block device ("sdb1"), else "".
+	Block string
+	// Modalias is the new device's modalias, for loading its driver.
+	Modalias string
+}
+
+// Watch reports devices the kernel adds from now on (a USB stick plugged in
+// while the menu is shown), from the kernel's uevent netlink socket. The
+// channel closes when ctx ends.
+func Watch(ctx context.Context) (<-chan Uevent, error) {
 	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, unix.NETLINK_KOBJECT_UEVENT)
 	if err != nil {
 		return nil, err
@@ -19,7 +27,7 @@ func WatchBlock(ctx context.Context) (<-chan string, error) {
 		unix.Close(fd)
 		return nil, err
 	}
-	ch := make(chan string, 16)
+	ch := make(chan Uevent, 64)
 	go func() {
 		<-ctx.Done()
 		unix.Close(fd) // ends the reader below
@@ -35,9 +43,9 @@ func WatchBlock(ctx context.Context) (<-chan string, error) {
 				}
 				return
 			}
-			if name, ok := ParseUevent(buf[:n]); ok {
+			if ev, ok := ParseUevent(buf[:n]); ok {
 				select {
-				case ch <- name:
+				case ch <- ev:
 				case <-ctx.Done():
 					return
 				}
@@ -48,13 +56,15 @@ func WatchBlock(ctx context.Context) (<-chan string, error) {
 }
 
 // ParseUevent reads one kernel uevent message ("add@/devices/...\0KEY=value\0…")
-// and returns the device name when it announces a new block device.
-func ParseUevent(msg []byte) (string, bool) {
+// and reports a device that was added: a block device, or one with a
+// modalias. Other messages (removals, udev's own) are not reported.
+func ParseUevent(msg []byte) (Uevent, bool) {
 	fields := strings.Split(string(msg), "\x00")
 	if len(fields) == 0 || !strings.HasPrefix(fields[0], "add@") {
-		return "", false
+		return Uevent{}, false
 	}
 	var subsystem, devname string
+	var ev Uevent
 	for _, f := range fields[1:] {
 		if v, ok := strings.CutPrefix(f, "SUBSYSTEM="); ok {
 			subsystem = v
@@ -62,9 +72,12 @@ func ParseUevent(msg []byte) (string, bool) {
 		if v, ok := strings.CutPrefix(f, "DEVNAME="); ok {
 			devname = v
 		}
+		if v, ok := strings.CutPrefix(f, "MODALIAS="); ok {
+			ev.Modalias = v
+		}
 	}
-	if subsystem != "block" || devname == "" {
-		return "", false
+	if subsystem == "block" && devname != "" {
+		ev.Block = strings.TrimPrefix(devname, "/dev/")
 	}
-	return strings.TrimPrefix(devname, "/dev/"), true
+	return ev, ev.Block != "" || ev.Modalias != ""
 }

@@ -217,6 +217,13 @@ func runInit(args []string) int {
 		}))
 	}
 
+	hp := &hotplug{cons: cons, loader: loader}
+	if events, err := disk.Watch(ctx); err != nil {
+		say(cons, "warning: devices added later will not be noticed: %v", err)
+	} else {
+		hp.events = events
+	}
+
 	_, shellErr := exec.LookPath("/bin/sh")
 	for {
 		// A panic must never end PID 1: the kernel would panic with it.
@@ -227,14 +234,85 @@ func runInit(args []string) int {
 					time.Sleep(time.Second)
 				}
 			}()
-			bootMenu(ctx, cons, ka, shellErr == nil, scanOpts)
+			bootMenu(ctx, cons, ka, shellErr == nil, scanOpts, hp)
 		}()
 	}
 }
 
+// hotplug handles devices added while the menu is shown: it loads their
+// drivers (a USB stick needs usb_storage, then sd_mod) and, when a block
+// device appears, has the menu rescan, keeping what is left of the
+// countdown.
+type hotplug struct {
+	cons   []io.ReadWriter
+	loader *kmod.Loader
+	events <-chan disk.Uevent
+	// The countdown carried over a rescan.
+	carried bool
+	left    time.Duration
+	stopped bool
+}
+
+// load loads the drivers a new device's modalias asks for.
+func (h *hotplug) load(ev disk.Uevent) {
+	if h.loader == nil || ev.Modalias == "" {
+		return
+	}
+	got, errs := h.loader.Load(h.loader.Index.Match(ev.Modalias)...)
+	if len(got) > 0 {
+		say(h.cons, "loaded %s for a new device", strings.Join(got, ", "))
+	}
+	for _, e := range errs {
+		say(h.cons, "warning: %v", e)
+	}
+}
+
+// drain handles the events that came before a scan, which sees their
+// devices anyway.
+func (h *hotplug) drain() {
+	for h.events != nil {
+		select {
+		case ev, ok := <-h.events:
+			if !ok {
+				h.events = nil
+				return
+			}
+			h.load(ev)
+		default:
+			return
+		}
+	}
+}
+
+// watch cancels the menu when a block device appears, until ctx ends.
+func (h *hotplug) watch(ctx context.Context, cancel func()) {
+	if h.events == nil {
+		return
+	}
+	go func() {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case ev, ok := <-h.events:
+				if !ok {
+					return
+				}
+				h.load(ev)
+				if ev.Block != "" {
+					say(h.cons, "new device %s: rescanning", ev.Block)
+					cancel()
+					return
+				}
+			}
+		}
+	}()
+}
+
 // bootMenu scans, shows the menu and boots; it returns to rescan.
-func bootMenu(ctx context.Context, cons []io.ReadWriter, ka kernelArgs, allowShell bool, scanOpts []disk.Option) {
+func bootMenu(ctx context.Context, cons []io.ReadWriter, ka kernelArgs, allowShell bool, scanOpts []disk.Option, hp *hotplug) {
 	{
+		hp.drain()
 		scanned, err := disk.Scan(ctx, scanOpts...)
 		var vols []*boot.Volume
 		var m boot.Menu
@@ -264,9 +342,21 @@ func bootMenu(ctx context.Context, cons []io.ReadWriter, ka kernelArgs, allowShe
 		}
 		say(cons, "%d volumes, %d entries", len(vols), len(m.Entries))
 		model := menu.New(m, menuOptions(cfg, allowShell, vols, warnings)...)
+		if hp.carried {
+			// A rescan for a new device keeps the countdown where it was.
+			if hp.stopped {
+				model.Stop()
+			} else if model.Counting && hp.left < model.Left {
+				model.Left = hp.left
+			}
+			hp.carried = false
+		}
+		mctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		hp.watch(mctx, cancel)
 	menuLoop:
 		for {
-			switch menu.Run(ctx, model, menuConsoles(cons), time.Second) {
+			switch menu.Run(mctx, model, menuConsoles(cons), time.Second) {
 			case menu.Boot:
 				e := m.Entries[model.Chosen]
 				if model.Edited != nil {
@@ -280,6 +370,11 @@ func bootMenu(ctx context.Context, cons []io.ReadWriter, ka kernelArgs, allowShe
 			case menu.Shell:
 				shell(cons)
 			case menu.Rescan, menu.None:
+				if mctx.Err() != nil && ctx.Err() == nil {
+					// A new block device: let its partitions appear.
+					hp.carried, hp.left, hp.stopped = true, model.Left, !model.Counting
+					settle(time.Second, 300*time.Millisecond)
+				}
 				scanned.Close()
 				break menuLoop
 			}
