@@ -6,6 +6,7 @@ package sources
 import (
 	"context"
 	"fmt"
+	"io/fs"
 
 	"github.com/leapboot/leapboot/boot"
 	"github.com/leapboot/leapboot/boot/bls"
@@ -19,6 +20,7 @@ var DefaultOrder = []boot.Source{boot.SourceGRUB, boot.SourceBLS, boot.SourceSys
 type options struct {
 	platform string
 	order    []boot.Source
+	efivars  fs.FS
 }
 
 // Option configures Read.
@@ -32,6 +34,10 @@ func WithPlatform(p string) Option { return func(o *options) { o.platform = p } 
 // with "bls".
 func WithOrder(order ...boot.Source) Option { return func(o *options) { o.order = order } }
 
+// WithEFIVars gives the BLS reader the machine's EFI variables (an
+// efivarfs), so systemd-boot's one-shot and default entries count.
+func WithEFIVars(efivars fs.FS) Option { return func(o *options) { o.efivars = efivars } }
+
 // Read parses every source over vols and merges the menus.
 func Read(ctx context.Context, vols []*boot.Volume, opts ...Option) boot.Menu {
 	o := options{platform: "pc", order: DefaultOrder}
@@ -44,7 +50,11 @@ func Read(ctx context.Context, vols []*boot.Volume, opts ...Option) boot.Menu {
 		case boot.SourceGRUB:
 			menus = append(menus, grub.Parse(ctx, vols, grub.WithPlatform(o.platform)))
 		case boot.SourceBLS, boot.SourceUKI:
-			menus = append(menus, bls.Parse(ctx, vols))
+			var bo []bls.Option
+			if o.efivars != nil {
+				bo = append(bo, bls.WithEFIVars(o.efivars))
+			}
+			menus = append(menus, bls.Parse(ctx, vols, bo...))
 		case boot.SourceSyslinux:
 			menus = append(menus, syslinux.Parse(ctx, vols))
 		default:

@@ -53,3 +53,38 @@ func TestReadMergesInOrder(t *testing.T) {
 		t.Errorf("BLS cmdline %q", got)
 	}
 }
+
+// efiString is an efivarfs file: 4 bytes of attributes, then UTF-16LE with
+// a terminating NUL.
+func efiString(s string) []byte {
+	b := []byte{7, 0, 0, 0}
+	for _, r := range s + "\x00" {
+		b = append(b, byte(r), 0)
+	}
+	return b
+}
+
+// TestSystemdBootOneShot: on a running system the one-shot entry systemd-boot
+// was asked to boot next (LoaderEntryOneShot) is the default.
+func TestSystemdBootOneShot(t *testing.T) {
+	esp := &boot.Volume{Device: "/dev/vda1", PartType: boot.PartTypeESP, FS: fstest.MapFS{
+		"loader/entries/a.conf": {Data: []byte("title A\nversion 2\nlinux /vmlinuz\n")},
+		"loader/entries/b.conf": {Data: []byte("title B\nversion 1\nlinux /vmlinuz\n")},
+		"vmlinuz":               {},
+	}}
+	// systemd-boot lists b.conf first (file names compare as versions,
+	// newest first) and boots it by default; the one-shot names a.conf.
+	efi := fstest.MapFS{"LoaderEntryOneShot-4a67b082-0a4c-41cf-b6c7-440b29bb8c4f": {Data: efiString("a.conf")}}
+	for _, tc := range []struct {
+		opts []Option
+		want string
+	}{
+		{nil, "B"},
+		{[]Option{WithEFIVars(efi)}, "A"},
+	} {
+		m := Read(context.Background(), []*boot.Volume{esp}, append(tc.opts, WithOrder(boot.SourceBLS))...)
+		if e := m.DefaultEntry(); e == nil || e.Title != tc.want {
+			t.Errorf("default = %v, want %s; diagnostics %v", e, tc.want, m.Diagnostics)
+		}
+	}
+}

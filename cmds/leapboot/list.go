@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"strings"
 	"text/tabwriter"
@@ -35,7 +36,13 @@ func runList(args []string) int {
 		return 1
 	}
 	defer closeAll()
-	m := sources.Read(ctx, vols, sources.WithPlatform(*platform))
+	opts := []sources.Option{sources.WithPlatform(*platform)}
+	if len(images) == 0 && len(dirs) == 0 {
+		if efi := hostEFIVars(); efi != nil {
+			opts = append(opts, sources.WithEFIVars(efi))
+		}
+	}
+	m := sources.Read(ctx, vols, opts...)
 	for _, p := range problems {
 		m.Diagnostics = append(m.Diagnostics, boot.Diagnostic{Message: p.Error()})
 	}
@@ -56,6 +63,15 @@ func hostPlatform() string {
 		return "efi"
 	}
 	return "pc"
+}
+
+// hostEFIVars is this machine's efivarfs, nil when it has none.
+func hostEFIVars() fs.FS {
+	const dir = "/sys/firmware/efi/efivars"
+	if _, err := os.Stat(dir); err != nil {
+		return nil
+	}
+	return os.DirFS(dir)
 }
 
 // gather collects volumes from images and directories, or, when neither is

@@ -119,7 +119,14 @@ func runReboot(args []string) int {
 	for _, p := range problems {
 		fmt.Fprintln(os.Stderr, "leapboot reboot: warning:", p)
 	}
-	m := sources.Read(ctx, vols, sources.WithPlatform(*platform))
+	opts := []sources.Option{sources.WithPlatform(*platform)}
+	if len(images) == 0 && len(dirs) == 0 {
+		// This machine's systemd-boot one-shot and default entries.
+		if efi := hostEFIVars(); efi != nil {
+			opts = append(opts, sources.WithEFIVars(efi))
+		}
+	}
+	m := sources.Read(ctx, vols, opts...)
 	running := ""
 	if *reuse {
 		b, err := os.ReadFile("/proc/cmdline")
