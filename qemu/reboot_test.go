@@ -58,7 +58,7 @@ func TestFastReboot(t *testing.T) {
 		o := demo.Options("lockdown=integrity demo.exec=reboot,--force")
 		o.Initrd = initramfs
 		vm := boot(t, o)
-		got, err := vm.Expect(`leapboot reboot: (kexec: [^\r\n]*)`, bootTimeout)
+		got, err := vm.Expect(`leapboot reboot: (kexec: [^\r\n]*)\r?\n`, bootTimeout)
 		if err != nil {
 			t.Fatal(err)
 		}

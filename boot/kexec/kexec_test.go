@@ -78,3 +78,15 @@ func TestParseLockdown(t *testing.T) {
 		}
 	}
 }
+
+func TestLockdownParam(t *testing.T) {
+	for in, want := range map[string]string{
+		"console=ttyS0 lockdown=integrity quiet": "integrity",
+		"lockdown=bogus":                         "",
+		"ro":                                     "",
+	} {
+		if got := lockdownParam(in); got != want {
+			t.Errorf("lockdownParam(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

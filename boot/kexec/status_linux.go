@@ -6,13 +6,28 @@ import (
 )
 
 // Lockdown returns the kernel's lockdown mode ("none", "integrity",
-// "confidentiality"), or "" when the kernel does not say.
+// "confidentiality"), or "" when the kernel does not say. Without
+// securityfs mounted it falls back to a lockdown= kernel parameter.
 func Lockdown() string {
-	b, err := os.ReadFile("/sys/kernel/security/lockdown")
+	if b, err := os.ReadFile("/sys/kernel/security/lockdown"); err == nil {
+		return ParseLockdown(string(b))
+	}
+	b, err := os.ReadFile("/proc/cmdline")
 	if err != nil {
 		return ""
 	}
-	return ParseLockdown(string(b))
+	return lockdownParam(string(b))
+}
+
+// lockdownParam reads lockdown= from a kernel command line.
+func lockdownParam(cmdline string) string {
+	mode := ""
+	for _, w := range strings.Fields(cmdline) {
+		if v, ok := strings.CutPrefix(w, "lockdown="); ok && (v == "integrity" || v == "confidentiality" || v == "none") {
+			mode = v
+		}
+	}
+	return mode
 }
 
 // ParseLockdown picks the bracketed mode of /sys/kernel/security/lockdown.

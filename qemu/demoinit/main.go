@@ -70,6 +70,7 @@ func main() {
 // runningSystem stands in for an installed system that runs leapboot.
 func runningSystem(args []string) {
 	syscall.Mount("sysfs", "/sys", "sysfs", 0, "")
+	syscall.Mount("securityfs", "/sys/kernel/security", "securityfs", 0, "") // as systemd does
 	syscall.Mount("devtmpfs", "/dev", "devtmpfs", 0, "")
 	syscall.Mount("tmpfs", "/run", "tmpfs", 0, "")
 	if b, err := os.ReadFile("/lib/modules/leapboot.order"); err == nil {
