@@ -48,6 +48,7 @@ func ParseCompression(s string) (Compression, error) {
 const ModulesOrderFile = "/lib/modules/leapboot.order"
 
 type options struct {
+	busybox     string
 	binary      string
 	compression Compression
 	modulesDir  string
@@ -110,6 +111,17 @@ func expandSets(names []string) []string {
 	return out
 }
 
+// WithRescue adds a rescue shell and tools: the statically linked busybox
+// at path (Debian's busybox-static) as /bin/busybox, with /bin/sh and the
+// usual tools linked to it.
+func WithRescue(busybox string) Option { return func(o *options) { o.busybox = busybox } }
+
+// RescueTools are the busybox applets a rescue image links in /bin.
+var RescueTools = []string{"sh", "ash", "ls", "cat", "less", "vi", "grep", "sed", "awk", "find", "head", "tail",
+	"hexdump", "cp", "mv", "rm", "ln", "mkdir", "rmdir", "mount", "umount", "dmesg", "ip", "ps", "kill",
+	"free", "df", "du", "lsmod", "insmod", "blkid", "fdisk", "dd", "sync", "poweroff", "reboot", "uname",
+	"echo", "env", "sleep", "chroot", "stat", "md5sum", "sha256sum"}
+
 // WithFile adds the host file src at archive path dst.
 func WithFile(dst, src string) Option {
 	return func(o *options) { o.files[dst] = src }
@@ -124,6 +136,7 @@ func WithContents(dst string, b []byte) Option {
 type Report struct {
 	Binary       int64 // uncompressed bytes
 	Modules      int64
+	Tools        int64 // the rescue shell
 	Other        int64
 	ModuleNames  []string // every module in the image
 	Missing      []string // on-demand modules the tree does not have
@@ -159,11 +172,25 @@ func Build(w io.Writer, opts ...Option) (Report, error) {
 		return rep, fmt.Errorf("images: %w", err)
 	}
 	if err := checkStatic(b); err != nil {
-		return rep, fmt.Errorf("images: %s: %w", o.binary, err)
+		return rep, fmt.Errorf("images: %s: %w: build it with CGO_ENABLED=0 (make build does)", o.binary, err)
 	}
 	rep.Binary = int64(len(b))
 	recs = append(recs, cpio.StaticRecord(b, cpio.Info{Name: "init", Mode: cpio.S_IFREG | 0o755}))
 
+	if o.busybox != "" {
+		b, err := os.ReadFile(o.busybox)
+		if err != nil {
+			return rep, fmt.Errorf("images: rescue: %w (install busybox-static)", err)
+		}
+		if err := checkStatic(b); err != nil {
+			return rep, fmt.Errorf("images: rescue: %s: %w: use a static busybox (Debian: busybox-static)", o.busybox, err)
+		}
+		rep.Tools = int64(len(b))
+		recs = append(recs, cpio.Directory("bin", 0o755), cpio.StaticRecord(b, cpio.Info{Name: "bin/busybox", Mode: cpio.S_IFREG | 0o755}))
+		for _, t := range RescueTools {
+			recs = append(recs, cpio.Symlink("bin/"+t, "busybox"))
+		}
+	}
 	if len(o.modules) > 0 || len(o.onDemand) > 0 {
 		if o.modulesDir == "" {
 			return rep, fmt.Errorf("images: modules given but no modules tree")
@@ -215,6 +242,8 @@ func Build(w io.Writer, opts ...Option) (Report, error) {
 // moduleRecords returns the archive records for the modules: the files of
 // always (loaded at start, listed in ModulesOrderFile) and onDemand, their
 // dependencies, and a depmod index of just those modules.
+var errDynamic = fmt.Errorf("dynamically linked, and the initramfs has no dynamic loader")
+
 // checkStatic refuses an ELF program that needs a dynamic loader: the
 // initramfs has none, and the kernel would fail to start /init with a bare
 // "error -2". Files that are not ELF (tests, scripts) pass.
@@ -225,7 +254,7 @@ func checkStatic(b []byte) error {
 	}
 	for _, p := range f.Progs {
 		if p.Type == elf.PT_INTERP {
-			return fmt.Errorf("dynamically linked; the initramfs has no dynamic loader: build it with CGO_ENABLED=0 (make build does)")
+			return errDynamic
 		}
 	}
 	return nil

@@ -149,3 +149,33 @@ func TestRefusesDynamicInit(t *testing.T) {
 		t.Errorf("Build with a dynamic /init: err = %v", err)
 	}
 }
+
+func TestRescue(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "leapboot")
+	os.WriteFile(bin, []byte("x"), 0o755)
+	busybox := filepath.Join(t.TempDir(), "busybox")
+	os.WriteFile(busybox, []byte("not ELF: accepted as a stand-in"), 0o755)
+	var a bytes.Buffer
+	rep, err := Build(&a, WithInit(bin), WithCompression(None), WithRescue(busybox))
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := cpio.ReadAllRecords(cpio.Newc.Reader(bytes.NewReader(a.Bytes())))
+	if err != nil {
+		t.Fatal(err)
+	}
+	links := map[string]string{}
+	for _, r := range recs {
+		data, _ := io.ReadAll(io.NewSectionReader(r.ReaderAt, 0, int64(r.FileSize)))
+		links[r.Name] = string(data)
+	}
+	if links["bin/sh"] != "busybox" || links["bin/mount"] != "busybox" || rep.Tools == 0 {
+		t.Errorf("bin/sh -> %q, bin/mount -> %q, tools %d", links["bin/sh"], links["bin/mount"], rep.Tools)
+	}
+	if _, err := Build(io.Discard, WithInit(bin), WithRescue("/bin/sh")); err == nil || !strings.Contains(err.Error(), "use a static busybox") {
+		t.Errorf("a dynamic busybox: err = %v", err)
+	}
+	if _, err := Build(io.Discard, WithInit(bin), WithRescue(filepath.Join(t.TempDir(), "none"))); err == nil || !strings.Contains(err.Error(), "busybox-static") {
+		t.Errorf("no busybox: err = %v", err)
+	}
+}

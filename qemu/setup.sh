@@ -20,7 +20,7 @@ extras=""
 if [ "$mode" = test ]; then
 	# Real tools the tests compare against or build with: every mkfs blkid
 	# is checked on, bootctl and the UKI stub, objcopy, xorriso, debugfs.
-	extras="xfsprogs btrfs-progs xorriso genisoimage squashfs-tools cryptsetup-bin lvm2 systemd-boot systemd-boot-efi binutils tmux"
+	extras="xfsprogs btrfs-progs xorriso genisoimage squashfs-tools cryptsetup-bin lvm2 systemd-boot systemd-boot-efi binutils tmux busybox-static"
 fi
 if [ "$mode" = bench ]; then
 	# The firmware path the fast reboot is compared with: OVMF and GRUB.

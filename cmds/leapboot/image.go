@@ -18,6 +18,8 @@ func runImage(args []string) int {
 	modDir := fl.String("modules-dir", "", "modules tree, lib/modules/VERSION with depmod's files")
 	mods := fl.String("modules", "", "comma-separated modules, aliases or sets (storage, nvme, usb, fs, input, console, boot) loaded at start, with their dependencies")
 	onDemand := fl.String("modules-on-demand", "", "comma-separated modules, aliases or sets loaded only when a device or filesystem needs them (coldplug)")
+	rescue := fl.Bool("rescue", false, "add a rescue shell and tools (busybox)")
+	busybox := fl.String("busybox", "/bin/busybox", "the statically linked busybox for --rescue (Debian: busybox-static)")
 	var files multiFlag
 	fl.Var(&files, "file", "DST=SRC: add host file SRC at DST (repeatable)")
 	if err := fl.Parse(args); err != nil {
@@ -46,6 +48,9 @@ func runImage(args []string) int {
 		}
 		opts = append(opts, images.WithModules(*modDir, splitList(*mods)...), images.WithOnDemandModules(splitList(*onDemand)...))
 	}
+	if *rescue {
+		opts = append(opts, images.WithRescue(*busybox))
+	}
 	for _, f := range files {
 		dst, src, ok := strings.Cut(f, "=")
 		if !ok {
@@ -64,8 +69,8 @@ func runImage(args []string) int {
 		fmt.Fprintln(os.Stderr, "leapboot image:", err)
 		return 1
 	}
-	fmt.Fprintf(os.Stderr, "%s: %d bytes (%s); uncompressed: binary %d, modules %d (%d), other %d\n",
-		*out, rep.Compressed, c, rep.Binary, rep.Modules, len(rep.ModuleNames), rep.Other)
+	fmt.Fprintf(os.Stderr, "%s: %d bytes (%s); uncompressed: binary %d, modules %d (%d), tools %d, other %d\n",
+		*out, rep.Compressed, c, rep.Binary, rep.Modules, len(rep.ModuleNames), rep.Tools, rep.Other)
 	if len(rep.Missing) > 0 {
 		fmt.Fprintf(os.Stderr, "not in this kernel's tree (left out): %s\n", strings.Join(rep.Missing, ", "))
 	}
