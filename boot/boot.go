@@ -33,6 +33,9 @@ type Volume struct {
 	PartUUID  string
 	PartLabel string
 	PartType  string
+	// Bus is how the disk is attached, when known: "usb", "nvme", "ata",
+	// "scsi", "virtio", "mmc" (owners deny "bus:usb", say).
+	Bus string
 	// FS reads the filesystem. It is nil when the volume could not be read;
 	// Err then says why.
 	FS  fs.FS

@@ -59,7 +59,8 @@ type Config struct {
 
 // Devices filters entries by the volume their kernel is on. Patterns are
 // globs matched against the device ("/dev/sda*"), the disk, the filesystem
-// label and UUID, the partition label and PARTUUID, and the filesystem type.
+// label and UUID, the partition label and PARTUUID, the filesystem type,
+// and "bus:" and the bus the disk is on ("bus:usb", "bus:nvme").
 type Devices struct {
 	Allow []string `toml:"allow"` // empty: every device
 	Deny  []string `toml:"deny"`

@@ -99,6 +99,9 @@ func (c *Config) deviceDenied(v *boot.Volume) string {
 		return ""
 	}
 	names := []string{v.Device, v.Disk, v.Label, v.UUID, v.PartUUID, v.PartLabel, v.FSType}
+	if v.Bus != "" {
+		names = append(names, "bus:"+v.Bus)
+	}
 	match := func(p string) bool {
 		for _, n := range names {
 			if n != "" && boot.Glob(p, n) {

@@ -149,3 +149,16 @@ func FuzzParse(f *testing.F) {
 		ParseCmdline(string(b), c)
 	})
 }
+
+func TestDenyByBus(t *testing.T) {
+	c := Defaults()
+	c.Devices.Deny = []string{"bus:usb"}
+	usb := &boot.Volume{Device: "/dev/sdb1", Bus: "usb"}
+	nvme := &boot.Volume{Device: "/dev/nvme0n1p1", Bus: "nvme"}
+	if why := c.deviceDenied(usb); why == "" {
+		t.Error("a USB volume is not denied by bus:usb")
+	}
+	if why := c.deviceDenied(nvme); why != "" {
+		t.Errorf("an NVMe volume is denied: %s", why)
+	}
+}

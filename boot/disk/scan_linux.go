@@ -48,6 +48,27 @@ type blockDev struct {
 	partition int    // 0 for a whole disk
 	size      int64  // bytes
 	devno     string // "253:2"
+	bus       string // "usb", "nvme", …
+}
+
+// Bus says how a disk is attached, from its name and its sysfs device path
+// (the target of /sys/class/block/NAME).
+func Bus(name, devpath string) string {
+	switch {
+	case strings.Contains(devpath, "/usb"):
+		return "usb"
+	case strings.HasPrefix(name, "nvme"):
+		return "nvme"
+	case strings.HasPrefix(name, "mmcblk"):
+		return "mmc"
+	case strings.HasPrefix(name, "vd"):
+		return "virtio"
+	case strings.Contains(devpath, "/ata"):
+		return "ata"
+	case strings.HasPrefix(name, "sd"), strings.HasPrefix(name, "sr"):
+		return "scsi"
+	}
+	return ""
 }
 
 // listBlock reads /sys/class/block below sysroot.
@@ -70,6 +91,9 @@ func listBlock(sysroot string) ([]blockDev, error) {
 		}
 		d := blockDev{name: name, disk: name, size: sectors * 512}
 		d.devno = strings.TrimSpace(readFile(filepath.Join(p, "dev")))
+		if real, err := filepath.EvalSymlinks(p); err == nil {
+			d.bus = Bus(name, real)
+		}
 		if n, err := readInt(filepath.Join(p, "partition")); err == nil {
 			d.partition = int(n)
 			if real, err := filepath.EvalSymlinks(p); err == nil {
@@ -203,7 +227,7 @@ func Scan(ctx context.Context, opts ...Option) (*Scanned, error) {
 		if d.partition == 0 && hasParts[d.name] {
 			continue
 		}
-		v := &boot.Volume{Device: "/dev/" + d.name, Disk: "/dev/" + d.disk, Partition: d.partition}
+		v := &boot.Volume{Device: "/dev/" + d.name, Disk: "/dev/" + d.disk, Partition: d.partition, Bus: d.bus}
 		if tbl, ok := tables[d.disk]; ok {
 			for _, p := range tbl.Partitions {
 				if p.Number == d.partition {

@@ -21,3 +21,19 @@ func TestParseUevent(t *testing.T) {
 		}
 	}
 }
+
+func TestBus(t *testing.T) {
+	for _, tc := range []struct{ name, path, want string }{
+		{"sdb1", "/sys/devices/pci0000:00/0000:00:14.0/usb2/2-1/2-1:1.0/host8/target8:0:0/8:0:0:0/block/sdb/sdb1", "usb"},
+		{"sda", "/sys/devices/pci0000:00/0000:00:1f.2/ata1/host0/target0:0:0/0:0:0:0/block/sda", "ata"},
+		{"nvme0n1p2", "/sys/devices/pci0000:00/0000:00:04.0/nvme/nvme0/nvme0n1/nvme0n1p2", "nvme"},
+		{"vda2", "/sys/devices/pci0000:00/0000:00:05.0/virtio1/block/vda/vda2", "virtio"},
+		{"sda", "/sys/devices/pci0000:00/0000:00:06.0/virtio2/host2/target2:0:0/2:0:0:0/block/sda", "scsi"},
+		{"mmcblk0p1", "/sys/devices/platform/mmc/mmc0/mmc0:0001/block/mmcblk0/mmcblk0p1", "mmc"},
+		{"loop0", "/sys/devices/virtual/block/loop0", ""},
+	} {
+		if got := Bus(tc.name, tc.path); got != tc.want {
+			t.Errorf("Bus(%q) = %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}

@@ -145,6 +145,7 @@ type jsonVolume struct {
 	PartUUID  string `json:"partuuid"`
 	PartLabel string `json:"partlabel,omitempty"`
 	PartType  string `json:"parttype,omitempty"`
+	Bus       string `json:"bus,omitempty"`
 	Error     string `json:"error,omitempty"`
 }
 
@@ -214,7 +215,7 @@ func toJSON(m boot.Menu, vols []*boot.Volume) jsonMenu {
 	}
 	for _, v := range vols {
 		jv := jsonVolume{Device: v.Device, Partition: v.Partition, FSType: v.FSType, UUID: v.UUID, Label: v.Label,
-			PartUUID: v.PartUUID, PartLabel: v.PartLabel, PartType: v.PartType}
+			PartUUID: v.PartUUID, PartLabel: v.PartLabel, PartType: v.PartType, Bus: v.Bus}
 		if v.Err != nil {
 			jv.Error = v.Err.Error()
 		}
