@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -101,6 +103,34 @@ func openConsoles(paths []string) []io.ReadWriter {
 		out = append(out, console{os.Stdout})
 	}
 	return out
+}
+
+// consoleLogger logs at level ("error", "warn", "info", "debug") and above
+// on every console.
+func consoleLogger(cons []io.ReadWriter, level string) *slog.Logger {
+	var l slog.Level
+	switch level {
+	case "error":
+		l = slog.LevelError
+	case "warn":
+		l = slog.LevelWarn
+	case "debug":
+		l = slog.LevelDebug
+	default:
+		l = slog.LevelInfo
+	}
+	return slog.New(slog.NewTextHandler(consoleWriter(cons), &slog.HandlerOptions{Level: l}))
+}
+
+// consoleWriter writes to every console, "\n" as "\r\n" for raw terminals.
+type consoleWriter []io.ReadWriter
+
+func (w consoleWriter) Write(p []byte) (int, error) {
+	b := bytes.ReplaceAll(p, []byte("\n"), []byte("\r\n"))
+	for _, c := range w {
+		c.Write(b)
+	}
+	return len(p), nil
 }
 
 // say prints a line on every console and in the kernel log, so it carries
@@ -208,7 +238,10 @@ func runInit(args []string) int {
 	}
 	ndev := settle(ka.settle, quiet)
 	say(cons, "loaded %d modules, %d block devices, %v", len(loaded), ndev, time.Since(start).Round(time.Millisecond))
-	scanOpts := []disk.Option{disk.WithTimeout(ka.probe)}
+	// The log level comes from the baked-in config and leapboot.log_level=
+	// (the ESP's copy is read later, with the disks).
+	early, _ := loadConfig(config.Path, nil, string(cmdline))
+	scanOpts := []disk.Option{disk.WithTimeout(ka.probe), disk.WithLogger(consoleLogger(cons, early.LogLevel))}
 	if loader != nil {
 		scanOpts = append(scanOpts, disk.WithModuleLoader(func(names ...string) {
 			_, errs := loader.Load(names...)
