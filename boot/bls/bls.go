@@ -142,28 +142,10 @@ func (p *parser) diag(v *boot.Volume, file string, line int, format string, args
 }
 
 // fsPath turns an absolute volume path into an io/fs path.
-func fsPath(p string) string {
-	p = strings.TrimLeft(path.Clean("/"+p), "/")
-	if p == "" {
-		return "."
-	}
-	return p
-}
+func fsPath(p string) string { return boot.FSPath(p) }
 
 func readSmall(fsys fs.FS, name string) ([]byte, error) {
-	f, err := fsys.Open(fsPath(name))
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxEntryFile+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(b) > maxEntryFile {
-		return nil, fmt.Errorf("file is larger than %d bytes", maxEntryFile)
-	}
-	return b, nil
+	return boot.ReadFile(fsys, name, maxEntryFile)
 }
 
 // listDir returns the regular files in dir whose names end in suffix (any

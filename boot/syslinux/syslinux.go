@@ -23,7 +23,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"path"
 	"strconv"
@@ -99,13 +98,7 @@ func ParseConfig(ctx context.Context, v *boot.Volume, file string, opts ...Optio
 	return p.finish()
 }
 
-func fsPath(p string) string {
-	p = strings.TrimLeft(path.Clean("/"+p), "/")
-	if p == "" {
-		return "."
-	}
-	return p
-}
+func fsPath(p string) string { return boot.FSPath(p) }
 
 // label is a LABEL block being read (syslinux's struct labeldata).
 type label struct {
@@ -249,22 +242,11 @@ func (p *parser) parseFile(file string, from *boot.Origin, at boot.Origin) {
 }
 
 func readFile(fsys fs.FS, name string) ([]byte, error) {
-	f, err := fsys.Open(fsPath(name))
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, errors.New("file not found")
-		}
-		return nil, err
+	b, err := boot.ReadFile(fsys, name, maxFileSize)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, errors.New("file not found")
 	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(b) > maxFileSize {
-		return nil, fmt.Errorf("larger than %d bytes", maxFileSize)
-	}
-	return b, nil
+	return b, err
 }
 
 // word splits off the first space-separated word; rest has no leading space.
