@@ -151,6 +151,31 @@ type Entry struct {
 	// cannot boot. A broken entry is shown, never hidden.
 	Version string
 	Err     error
+
+	// EnvUpdates are the changes GRUB makes to its environment blocks
+	// (save_env, the savedefault function, clearing next_entry) when it
+	// reads this entry's config and boots the entry, in order. leapboot
+	// makes them only when the owner's config allows it (writes.grubenv),
+	// after the kernel is loaded; discovery never writes.
+	EnvUpdates []EnvUpdate
+}
+
+// EnvUpdate is one save_env: variables set or removed in a GRUB
+// environment block (grubenv) on a volume.
+type EnvUpdate struct {
+	Volume *Volume
+	Path   string // clean, absolute on Volume
+	Vars   []EnvVar // in the order save_env names them
+	Origin Origin   // the save_env line
+	// Err says why the file could not be resolved (no such device).
+	Err error
+}
+
+// EnvVar is one variable save_env writes: its value, or Unset when the
+// variable was not set, which removes it from the block.
+type EnvVar struct {
+	Name, Value string
+	Unset       bool
 }
 
 // Timeout is how long the menu waits before it boots the default entry.

@@ -29,8 +29,16 @@ var ErrNoKernel = errors.New("no kernel loaded")
 type EnvWrite struct {
 	Command string // "save_env" or "savedefault"
 	File    string // the -f file as written, "" for the default grubenv
-	Vars    map[string]string
-	Origin  boot.Origin
+	// Vars are the variables saved, in order; one that was not set is
+	// removed from the block, as GRUB's save_env does.
+	Vars   []boot.EnvVar
+	Origin boot.Origin
+	// Volume and Path are the file the block is in, resolved as GRUB
+	// does when save_env runs ($prefix/grubenv by default); Err says why
+	// it could not be.
+	Volume *boot.Volume
+	Path   string
+	Err    error
 }
 
 var builtins map[string]builtin
@@ -561,12 +569,17 @@ func cmdSaveEnv(i *interp, argv []string) (ctl, error) {
 	if err != nil {
 		return ctlNone, err
 	}
-	w := EnvWrite{Command: "save_env", Vars: map[string]string{}, Origin: i.origin(i.line)}
+	w := EnvWrite{Command: "save_env", Origin: i.origin(i.line)}
 	if f := opts["file"]; len(f) > 0 {
 		w.File = f[len(f)-1]
 	}
+	w.Volume, w.Path, w.Err = i.resolve(i.envFile(opts))
 	for _, p := range pos {
-		w.Vars[p] = i.get(p)
+		if v, ok := i.cur.vars[p]; ok {
+			w.Vars = append(w.Vars, boot.EnvVar{Name: p, Value: v.val})
+		} else {
+			w.Vars = append(w.Vars, boot.EnvVar{Name: p, Unset: true})
+		}
 	}
 	if len(i.saves) < i.o.limits.Entries {
 		i.saves = append(i.saves, w)

@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -165,14 +164,14 @@ func render(r *Result, vols []*boot.Volume) string {
 			fmt.Fprintf(&b, "  err: %v\n", e.Err)
 		}
 		for _, w := range r.EntryEnvWrites[k] {
-			fmt.Fprintf(&b, "  on boot: %s\n", renderWrite(w))
+			fmt.Fprintf(&b, "  on boot: %s\n", renderWrite(w, vname))
 		}
 	}
 	if len(r.EnvWrites) > 0 {
 		b.WriteString("\n")
 	}
 	for _, w := range r.EnvWrites {
-		fmt.Fprintf(&b, "env write: %s (%s:%s:%d)\n", renderWrite(w), vname(w.Origin.Volume), w.Origin.Path, w.Origin.Line)
+		fmt.Fprintf(&b, "env write: %s (%s:%s:%d)\n", renderWrite(w, vname), vname(w.Origin.Volume), w.Origin.Path, w.Origin.Line)
 	}
 	if len(m.Diagnostics) > 0 {
 		b.WriteString("\n")
@@ -183,18 +182,22 @@ func render(r *Result, vols []*boot.Volume) string {
 	return b.String()
 }
 
-func renderWrite(w EnvWrite) string {
+func renderWrite(w EnvWrite, vname func(*boot.Volume) string) string {
 	s := w.Command
 	if w.File != "" {
 		s += " -f " + w.File
 	}
-	keys := make([]string, 0, len(w.Vars))
-	for k := range w.Vars {
-		keys = append(keys, k)
+	for _, v := range w.Vars {
+		if v.Unset {
+			s += " " + v.Name + " (unset)"
+		} else {
+			s += fmt.Sprintf(" %s=%q", v.Name, v.Value)
+		}
 	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		s += fmt.Sprintf(" %s=%q", k, w.Vars[k])
+	if w.Err != nil {
+		s += " -> error: " + w.Err.Error()
+	} else {
+		s += " -> " + vname(w.Volume) + ":" + w.Path
 	}
 	return s
 }

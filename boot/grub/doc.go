@@ -20,8 +20,12 @@
 // language; existing Go parsers (u-root's) match lines and lose errors.
 //
 // Parse is pure: it reads only the io/fs.FS of the volumes given, never
-// writes (save_env and savedefault are recorded in Result.EnvWrites),
-// and reports every problem as a boot.Diagnostic with file and line. A
+// writes: every save_env is recorded, resolved to its file, in
+// Result.EnvWrites and in each entry's boot.Entry.EnvUpdates (the config's
+// own save_envs, then the entry body's). EnvChanges turns an entry's
+// updates into new same-size blocks (ApplyEnv does one save_env as GRUB
+// does); writing them is the boot stage's job, and only when allowed. It
+// reports every problem as a boot.Diagnostic with file and line. A
 // broken entry is kept with Entry.Err set.
 //
 // Which configs: on each volume, the first of /boot/grub/grub.cfg,

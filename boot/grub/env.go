@@ -3,8 +3,11 @@ package grub
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
+
+	"github.com/leapboot/leapboot/boot"
 )
 
 // EnvSignature starts every GRUB environment block.
@@ -175,4 +178,79 @@ func UpdateEnv(old []byte, set map[string]string, unset []string) ([]byte, error
 		out = append(out, envVar{n, set[n]})
 	}
 	return encodeVars(out, len(old))
+}
+
+// ApplyEnv returns a copy of the block old after one save_env: each
+// variable, in order, replaces its value in place or is added after the
+// others, and an Unset variable is removed; the block keeps its size.
+// It fails, as GRUB does, when the variables no longer fit.
+func ApplyEnv(old []byte, vars []boot.EnvVar) ([]byte, error) {
+	list, _, err := parseEnv(old)
+	if err != nil {
+		return nil, err
+	}
+	for _, v := range vars {
+		k := slices.IndexFunc(list, func(e envVar) bool { return e.name == v.Name })
+		switch {
+		case v.Unset && k >= 0:
+			list = slices.Delete(list, k, k+1)
+		case v.Unset:
+		case k >= 0:
+			list[k].value = v.Value
+		default:
+			list = append(list, envVar{v.Name, v.Value})
+		}
+	}
+	return encodeVars(list, len(old))
+}
+
+// maxEnvFile bounds the environment blocks EnvChanges reads; GRUB's are
+// 1024 bytes.
+const maxEnvFile = 64 << 10
+
+// EnvChange is the new contents of one environment block file: New has
+// Old's size, so it can be written in place.
+type EnvChange struct {
+	Volume   *boot.Volume
+	Path     string
+	Old, New []byte
+	Origins  []boot.Origin // the save_env lines that changed it
+}
+
+// EnvChanges applies an entry's updates (boot.Entry.EnvUpdates), in
+// order, to the blocks they name, read from each volume's files, and
+// returns the files whose bytes change. Nothing is written. An update
+// GRUB could not make (no such device, no block, block too small) is an
+// error naming the save_env line, and no change is returned: GRUB skips
+// only that save_env, but a half-applied set is worse than none here.
+func EnvChanges(updates []boot.EnvUpdate) ([]EnvChange, error) {
+	var out []EnvChange
+	find := func(v *boot.Volume, p string) int {
+		return slices.IndexFunc(out, func(c EnvChange) bool { return c.Volume == v && c.Path == p })
+	}
+	for _, u := range updates {
+		where := fmt.Sprintf("grub: %s:%d: save_env", u.Origin.Path, u.Origin.Line)
+		if u.Err != nil {
+			return nil, fmt.Errorf("%s: %w", where, u.Err)
+		}
+		if u.Volume == nil || u.Volume.FS == nil {
+			return nil, fmt.Errorf("%s: %s: volume not readable", where, u.Path)
+		}
+		k := find(u.Volume, u.Path)
+		if k < 0 {
+			b, err := boot.ReadFile(u.Volume.FS, u.Path, maxEnvFile)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", where, err)
+			}
+			out = append(out, EnvChange{Volume: u.Volume, Path: u.Path, Old: b, New: b})
+			k = len(out) - 1
+		}
+		nb, err := ApplyEnv(out[k].New, u.Vars)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %s: %w", where, u.Path, err)
+		}
+		out[k].New = nb
+		out[k].Origins = append(out[k].Origins, u.Origin)
+	}
+	return slices.DeleteFunc(out, func(c EnvChange) bool { return string(c.Old) == string(c.New) }), nil
 }

@@ -2,11 +2,15 @@ package grub
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/fstest"
+
+	"github.com/leapboot/leapboot/boot"
 )
 
 func TestReadEnv(t *testing.T) {
@@ -120,5 +124,120 @@ func TestUpdateEnvKeepsOrderAndSize(t *testing.T) {
 		if !bytes.Equal(again, nb) {
 			t.Errorf("%s: UpdateEnv is not idempotent", name)
 		}
+	}
+}
+
+func TestApplyEnv(t *testing.T) {
+	block := func(vars ...string) string {
+		s := EnvSignature
+		for _, v := range vars {
+			s += v + "\n"
+		}
+		return s + strings.Repeat("#", 1024-len(s))
+	}
+	tests := []struct {
+		name     string
+		old      string
+		vars     []boot.EnvVar
+		want     string
+		wantErrs string
+	}{
+		{"clear next_entry", block("saved_entry=a>b", "next_entry=x"), []boot.EnvVar{{Name: "next_entry"}},
+			block("saved_entry=a>b", "next_entry="), ""},
+		{"replace in place keeps order", block("a=1", "b=2", "c=3"), []boot.EnvVar{{Name: "b", Value: "two"}},
+			block("a=1", "b=two", "c=3"), ""},
+		{"new ones go last, in save_env order", block("a=1"), []boot.EnvVar{{Name: "z", Value: "26"}, {Name: "m", Value: "13"}},
+			block("a=1", "z=26", "m=13"), ""},
+		{"unset removes", block("boot_success=1", "boot_indeterminate=1"),
+			[]boot.EnvVar{{Name: "boot_success", Value: "0"}, {Name: "boot_indeterminate", Unset: true}},
+			block("boot_success=0"), ""},
+		{"unset of a missing one is nothing", block("a=1"), []boot.EnvVar{{Name: "b", Unset: true}}, block("a=1"), ""},
+		{"escapes", block("a=1"), []boot.EnvVar{{Name: "a", Value: "x\\y\nz"}}, block("a=x\\\\y\\\nz"), ""},
+		{"too small", block("a=1"), []boot.EnvVar{{Name: "big", Value: strings.Repeat("v", 1024)}}, "", "do not fit"},
+		{"not a block", "hello", []boot.EnvVar{{Name: "a", Value: "1"}}, "", "invalid environment block"},
+	}
+	for _, tc := range tests {
+		got, err := ApplyEnv([]byte(tc.old), tc.vars)
+		if tc.wantErrs != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.wantErrs) {
+				t.Errorf("%s: error %v, want %q", tc.name, err, tc.wantErrs)
+			}
+			continue
+		}
+		if err != nil || string(got) != tc.want {
+			t.Errorf("%s: got %q, %v\nwant %q", tc.name, got, err, tc.want)
+		}
+		if len(got) != len(tc.old) {
+			t.Errorf("%s: size %d, want %d", tc.name, len(got), len(tc.old))
+		}
+	}
+}
+
+// TestEnvChanges runs Debian's header and an entry that calls the
+// savedefault function, then computes what booting each entry writes.
+func TestEnvChanges(t *testing.T) {
+	cfg := `if [ -s $prefix/grubenv ]; then load_env; fi
+if [ "${next_entry}" ] ; then
+   set default="${next_entry}"
+   set next_entry=
+   save_env next_entry
+   set boot_once=true
+else
+   set default="${saved_entry}"
+fi
+function savedefault {
+  if [ -z "${boot_once}" ]; then
+    saved_entry="${chosen}"
+    save_env saved_entry
+  fi
+}
+menuentry A --id a { linux /vmlinuz; savedefault; }
+submenu S --id s { menuentry B --id b { linux /vmlinuz; savedefault; } }
+menuentry C --id c { linux /vmlinuz; }
+`
+	env := func(vars ...string) []byte {
+		s := EnvSignature
+		for _, v := range vars {
+			s += v + "\n"
+		}
+		return []byte(s + strings.Repeat("#", 1024-len(s)))
+	}
+	vols := oneVol(cfg, "/vmlinuz")
+	mfs := vols[0].FS.(fstest.MapFS)
+
+	// No one-shot entry: booting B saves the submenu path; C saves nothing.
+	mfs["boot/grub/grubenv"] = &fstest.MapFile{Data: env("saved_entry=a")}
+	m := Evaluate(context.Background(), vols).Menu
+	ch, err := EnvChanges(m.Entries[1].EnvUpdates)
+	if err != nil || len(ch) != 1 || string(ch[0].New) != string(env("saved_entry=s>b")) || ch[0].Path != "/boot/grub/grubenv" {
+		t.Fatalf("B: %+v, %v", ch, err)
+	}
+	if ch, err := EnvChanges(m.Entries[2].EnvUpdates); err != nil || len(ch) != 0 {
+		t.Errorf("C: %+v, %v", ch, err)
+	}
+	if ch, err := EnvChanges(m.Entries[0].EnvUpdates); err != nil || len(ch) != 0 {
+		t.Errorf("A (already saved): %+v, %v", ch, err)
+	}
+
+	// A one-shot next_entry: any boot clears it, and savedefault does not
+	// save (boot_once) -- except inside a submenu, whose new context sees
+	// only exported variables, as in GRUB.
+	mfs["boot/grub/grubenv"] = &fstest.MapFile{Data: env("saved_entry=a", "next_entry=c")}
+	m = Evaluate(context.Background(), vols).Menu
+	if m.Default != 2 {
+		t.Errorf("default %d, want 2 (next_entry)", m.Default)
+	}
+	for k, want := range []string{"saved_entry=a", "saved_entry=s>b", "saved_entry=a"} {
+		ch, err := EnvChanges(m.Entries[k].EnvUpdates)
+		if err != nil || len(ch) != 1 || string(ch[0].New) != string(env(want, "next_entry=")) {
+			t.Errorf("entry %d: %v, want %s and next_entry cleared", k, err, want)
+		}
+	}
+
+	// A block that cannot take the change: an error naming the line.
+	mfs["boot/grub/grubenv"] = &fstest.MapFile{Data: []byte(EnvSignature + "saved_entry=a\n")}
+	m = Evaluate(context.Background(), vols).Menu
+	if _, err := EnvChanges(m.Entries[1].EnvUpdates); err == nil || !strings.Contains(err.Error(), "grub.cfg:13: save_env") {
+		t.Errorf("small block: %v", err)
 	}
 }

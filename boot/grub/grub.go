@@ -211,6 +211,8 @@ func Evaluate(ctx context.Context, vols []*boot.Volume, opts ...Option) *Result 
 			break
 		}
 		m, style, file := i.runConfig(c)
+		cfgWrites := i.saves
+		res.EnvWrites = append(res.EnvWrites, cfgWrites...)
 		if len(m.Entries) == 0 {
 			continue
 		}
@@ -232,9 +234,11 @@ func Evaluate(ctx context.Context, vols []*boot.Volume, opts ...Option) *Result 
 		for k, w := range i.entryWrites {
 			res.EntryEnvWrites[base+k] = w
 		}
+		for k := range m.Entries {
+			m.Entries[k].EnvUpdates = envUpdates(append(append([]EnvWrite{}, cfgWrites...), i.entryWrites[k]...))
+		}
 		menus = append(menus, m)
 	}
-	res.EnvWrites = i.saves
 	// Merge also makes IDs unique ("#2" suffixes), as the owner's config
 	// selects entries by ID.
 	out := boot.Merge(menus...)
@@ -252,11 +256,26 @@ func Evaluate(ctx context.Context, vols []*boot.Volume, opts ...Option) *Result 
 	return res
 }
 
+// envUpdates turns the save_env calls GRUB makes for an entry into the
+// updates the boot stage applies. savedefault without a function of that
+// name is an unknown command to GRUB 2 and changes nothing.
+func envUpdates(ws []EnvWrite) []boot.EnvUpdate {
+	var out []boot.EnvUpdate
+	for _, w := range ws {
+		if w.Command != "save_env" {
+			continue
+		}
+		out = append(out, boot.EnvUpdate{Volume: w.Volume, Path: w.Path, Vars: w.Vars, Origin: w.Origin, Err: w.Err})
+	}
+	return out
+}
+
 // runConfig runs one config file from the top, as GRUB's core hands it
 // to normal mode, and turns its menu into entries.
 func (i *interp) runConfig(c candidate) (boot.Menu, string, srcRef) {
 	i.entryWrites = nil
 	i.entryIndex = 0
+	i.saves = nil
 	i.funcs = map[string][]node{}
 	i.countItems = 0
 	top := &envContext{vars: map[string]*variable{}, menu: &menuList{}}

@@ -336,7 +336,7 @@ menuentry B { linux /vmlinuz; savedefault; }
 	if r.Menu.Default != 0 {
 		t.Errorf("next_entry: default %d, want 0", r.Menu.Default)
 	}
-	if len(r.EnvWrites) != 1 || r.EnvWrites[0].Vars["next_entry"] != "" {
+	if len(r.EnvWrites) != 1 || len(r.EnvWrites[0].Vars) != 1 || r.EnvWrites[0].Vars[0] != (boot.EnvVar{Name: "next_entry"}) {
 		t.Errorf("env writes %+v", r.EnvWrites)
 	}
 }
