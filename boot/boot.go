@@ -164,7 +164,7 @@ type Entry struct {
 // environment block (grubenv) on a volume.
 type EnvUpdate struct {
 	Volume *Volume
-	Path   string // clean, absolute on Volume
+	Path   string   // clean, absolute on Volume
 	Vars   []EnvVar // in the order save_env names them
 	Origin Origin   // the save_env line
 	// Err says why the file could not be resolved (no such device).
