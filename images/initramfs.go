@@ -4,6 +4,12 @@
 // and extra files. The archive is written through u-root's pkg/cpio and
 // compressed with klauspost/compress (gzip, zstd) or ulikunitz/xz; two builds
 // of the same inputs are byte-identical.
+//
+// It also wraps an initramfs and a kernel into a unified kernel image
+// (BuildUKI, uki.go): systemd's stub is read with debug/pe, and the new
+// section headers are written by hand, because no well-kept Go library
+// writes PE files and objcopy is an external tool whose output depends on
+// its version.
 package images
 
 import (

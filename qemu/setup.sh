@@ -19,8 +19,8 @@ have blkid || need="$need util-linux"
 extras=""
 if [ "$mode" = test ]; then
 	# Real tools the tests compare against or build with: every mkfs blkid
-	# is checked on, bootctl and the UKI stub, objcopy, xorriso, debugfs.
-	extras="xfsprogs btrfs-progs xorriso genisoimage squashfs-tools cryptsetup-bin lvm2 systemd-boot systemd-boot-efi binutils tmux busybox-static"
+	# is checked on, bootctl and the UKI stub, OVMF, objcopy, xorriso, debugfs.
+	extras="xfsprogs btrfs-progs xorriso genisoimage squashfs-tools cryptsetup-bin lvm2 systemd-boot systemd-boot-efi binutils tmux busybox-static ovmf"
 fi
 if [ "$mode" = bench ]; then
 	# The firmware path the fast reboot is compared with: OVMF and GRUB.

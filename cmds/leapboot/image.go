@@ -20,6 +20,10 @@ func runImage(args []string) int {
 	onDemand := fl.String("modules-on-demand", "", "comma-separated modules, aliases or sets loaded only when a device or filesystem needs them (coldplug)")
 	rescue := fl.Bool("rescue", false, "add a rescue shell and tools (busybox)")
 	busybox := fl.String("busybox", "/bin/busybox", "the statically linked busybox for --rescue (Debian: busybox-static)")
+	ukiOut := fl.Bool("uki", false, "write a unified kernel image (EFI application: --stub, --kernel, the initramfs and --cmdline) instead of the initramfs")
+	kernel := fl.String("kernel", "", "the kernel (bzImage) for --uki")
+	stub := fl.String("stub", "/usr/lib/systemd/boot/efi/linuxx64.efi.stub", "systemd's UKI stub for --uki (Debian: systemd-boot-efi)")
+	cmdline := fl.String("cmdline", "console=ttyS0 console=tty0", "the kernel command line built into --uki")
 	var files multiFlag
 	fl.Var(&files, "file", "DST=SRC: add host file SRC at DST (repeatable)")
 	if err := fl.Parse(args); err != nil {
@@ -27,6 +31,10 @@ func runImage(args []string) int {
 	}
 	if *out == "" || fl.NArg() != 0 {
 		fmt.Fprintln(os.Stderr, "leapboot image: -o FILE is required and no arguments are taken")
+		return 2
+	}
+	if *ukiOut && *kernel == "" {
+		fmt.Fprintln(os.Stderr, "leapboot image: --uki needs --kernel")
 		return 2
 	}
 	c, err := images.ParseCompression(*comp)
@@ -65,16 +73,39 @@ func runImage(args []string) int {
 		fmt.Fprintln(os.Stderr, "leapboot image:", err)
 		return 1
 	}
-	if err := os.WriteFile(*out, buf.Bytes(), 0o644); err != nil {
+	data := buf.Bytes()
+	if *ukiOut {
+		if data, err = buildUKI(*stub, *kernel, *cmdline, data); err != nil {
+			fmt.Fprintln(os.Stderr, "leapboot image:", err)
+			return 1
+		}
+		fmt.Fprintf(os.Stderr, "%s: UKI of %d bytes: stub %s, kernel %s, cmdline %q\n", *out, len(data), *stub, *kernel, *cmdline)
+	}
+	if err := os.WriteFile(*out, data, 0o644); err != nil {
 		fmt.Fprintln(os.Stderr, "leapboot image:", err)
 		return 1
 	}
-	fmt.Fprintf(os.Stderr, "%s: %d bytes (%s); uncompressed: binary %d, modules %d (%d), tools %d, other %d\n",
+	fmt.Fprintf(os.Stderr, "%s: initramfs %d bytes (%s); uncompressed: binary %d, modules %d (%d), tools %d, other %d\n",
 		*out, rep.Compressed, c, rep.Binary, rep.Modules, len(rep.ModuleNames), rep.Tools, rep.Other)
 	if len(rep.Missing) > 0 {
 		fmt.Fprintf(os.Stderr, "not in this kernel's tree (left out): %s\n", strings.Join(rep.Missing, ", "))
 	}
 	return 0
+}
+
+// buildUKI puts the initramfs into a unified kernel image.
+func buildUKI(stubPath, kernelPath, cmdline string, initramfs []byte) ([]byte, error) {
+	stub, err := os.ReadFile(stubPath)
+	if err != nil {
+		return nil, fmt.Errorf("%w (the stub is in Debian's systemd-boot-efi)", err)
+	}
+	kernel, err := os.ReadFile(kernelPath)
+	if err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	err = images.BuildUKI(&b, stub, kernel, images.WithUKIInitrd(initramfs), images.WithUKICmdline(cmdline))
+	return b.Bytes(), err
 }
 
 func splitList(s string) []string {
