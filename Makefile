@@ -4,7 +4,7 @@ KERNEL  ?=
 GOFLAGS_BUILD = -trimpath -ldflags='-s -w'
 KDIR    = .cache/kernel
 
-.PHONY: all build deps kernel run test unit e2e bench fuzz lint clean
+.PHONY: all build deps kernel run run-uefi test unit e2e bench fuzz lint clean
 
 all: build
 
@@ -27,6 +27,12 @@ kernel: deps
 # Boot the demo: the leapboot menu on this terminal. Quit QEMU with Ctrl-A then X.
 run: deps $(if $(KERNEL),,kernel) build
 	$(GO) run ./qemu/rundemo $(if $(KERNEL),-kernel $(KERNEL))
+
+# The same demo through UEFI: OVMF boots leapboot as a unified kernel image
+# (systemd's stub, the kernel, the initramfs) from an ESP.
+run-uefi: $(if $(KERNEL),,kernel) build
+	@LEAPBOOT_EXTRA_PACKAGES="ovmf systemd-boot-efi" sh qemu/setup.sh
+	$(GO) run ./qemu/rundemo -uefi $(if $(KERNEL),-kernel $(KERNEL))
 
 # Every test, the QEMU end-to-end tests included.
 test: kernel lint
