@@ -40,6 +40,9 @@ type Volume struct {
 	// Err then says why.
 	FS  fs.FS
 	Err error
+	// Mount is where the running kernel has the filesystem mounted (by
+	// disk.Scan, or by the system before it), "" in image mode.
+	Mount string
 }
 
 // GPT partition type GUIDs the parsers care about.

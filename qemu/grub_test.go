@@ -1,10 +1,18 @@
 package qemu
 
 import (
+	"bytes"
 	"fmt"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/leapboot/leapboot/boot/grub"
+	"github.com/leapboot/leapboot/config"
+	"github.com/leapboot/leapboot/images"
 )
 
 // debianGrubCfg is cut down from what Debian 12's grub-mkconfig writes
@@ -180,6 +188,135 @@ func TestGrubSavedEntryInSubmenu(t *testing.T) {
 	o := demo.Options("leapboot.timeout=0")
 	o.Disks = []Disk{{Path: img, ReadOnly: true}}
 	vm := boot(t, o)
+	expectBooted(t, vm, DemoEntry{Title: "Debian GNU/Linux, with Linux 6.1.0", Initrds: "advanced",
+		Cmdline: "BOOT_IMAGE=/boot/vmlinuz root=UUID=" + uuid + " ro console=ttyS0 demo.entry=advanced"})
+}
+
+// grubenvInitramfs is the demo initramfs with a config that allows
+// grubenv writes.
+func grubenvInitramfs(t *testing.T) string {
+	t.Helper()
+	var b bytes.Buffer
+	_, err := images.Build(&b, images.WithInit(demo.Leapboot), images.WithModules(demo.Kernel.Modules, BootModules...),
+		images.WithContents(config.Path, []byte("[writes]\ngrubenv = true\n")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), "grubenv.cpio.gz")
+	if err := os.WriteFile(p, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// changedRanges lists the byte ranges where a and b differ.
+func changedRanges(a, b []byte) [][2]int {
+	var out [][2]int
+	for k := 0; k < len(a) && k < len(b); k++ {
+		if a[k] == b[k] {
+			continue
+		}
+		if n := len(out); n > 0 && out[n-1][1] >= k-1 {
+			out[n-1][1] = k
+		} else {
+			out = append(out, [2]int{k, k})
+		}
+	}
+	return out
+}
+
+// TestGrubenvWrite: with writes.grubenv allowed, booting a one-shot
+// next_entry (into the submenu) clears it in place as GRUB does, and
+// that is the only change to the disk: every changed byte lies in the
+// grubenv's 1024-byte block on the read-only-mounted ext4 and the
+// filesystem stays clean. The next boot then follows saved_entry. With
+// writes off (the default) the same boot follows next_entry and writes
+// nothing.
+func TestGrubenvWrite(t *testing.T) {
+	const uuid = "0e1f2a3b-4c5d-4e6f-8a9b-0c1d2e3f4a5c"
+	dir := t.TempDir()
+	for _, n := range []string{"debian", "advanced", "recovery"} {
+		if err := TestInitrd(filepath.Join(dir, n+".img"), demo.DemoInit, n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	adv := "gnulinux-advanced-" + uuid + ">gnulinux-6.1.0-advanced-" + uuid
+	rec := "gnulinux-advanced-" + uuid + ">gnulinux-6.1.0-recovery-" + uuid
+	env := grubenv("saved_entry="+adv, "next_entry="+rec)
+	img := filepath.Join(dir, "disk.img")
+	err := BuildDisk(img, []Part{
+		{Name: "root", Type: "8300", FS: "ext4", SizeMiB: 40, UUID: uuid, Files: map[string]string{
+			"/boot/grub/grub.cfg":       write(t, filepath.Join(dir, "grub.cfg"), fmt.Sprintf(debianGrubCfg, uuid)),
+			"/boot/grub/grubenv":        write(t, filepath.Join(dir, "grubenv"), env),
+			"/boot/vmlinuz":             demo.Kernel.Vmlinuz,
+			"/boot/initrd-debian.img":   filepath.Join(dir, "debian.img"),
+			"/boot/initrd-advanced.img": filepath.Join(dir, "advanced.img"),
+			"/boot/initrd-recovery.img": filepath.Join(dir, "recovery.img"),
+		}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, err := os.ReadFile(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := bytes.Index(before, []byte(env))
+	if at < 0 || bytes.Index(before[at+1:], []byte(env)) >= 0 {
+		t.Fatal("cannot find the grubenv block in the image exactly once")
+	}
+
+	recovery := DemoEntry{Title: "Debian GNU/Linux, with Linux 6.1.0 (recovery mode)", Initrds: "recovery",
+		Cmdline: "BOOT_IMAGE=/boot/vmlinuz root=UUID=" + uuid + " ro single console=ttyS0 demo.entry=recovery"}
+
+	// Writes off (the default): next_entry is followed, nothing written.
+	o := demo.Options("leapboot.timeout=0")
+	o.Disks = []Disk{{Path: img}} // writable
+	vm := boot(t, o)
+	if _, err := vm.Expect(`grubenv: \S+ left unchanged \(writes.grubenv is off\)`, time.Minute); err != nil {
+		t.Errorf("no notice that grubenv was left alone: %v", err)
+	}
+	expectBooted(t, vm, recovery)
+	vm.Kill()
+	if b, err := os.ReadFile(img); err != nil || !bytes.Equal(b, before) {
+		t.Fatalf("the disk changed with writes off (%v)", err)
+	}
+
+	o.Initrd = grubenvInitramfs(t)
+	vm = boot(t, o)
+	if _, err := vm.Expect(`grubenv: \S+ updated`, time.Minute); err != nil {
+		t.Errorf("no grubenv update reported: %v", err)
+	}
+	expectBooted(t, vm, recovery)
+	vm.Kill()
+
+	after, err := os.ReadFile(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range changedRanges(before, after) {
+		if r[0] < at || r[1] >= at+len(env) {
+			t.Errorf("bytes %d-%d changed, outside the grubenv block at %d-%d", r[0], r[1], at, at+len(env)-1)
+		}
+	}
+	got, err := grub.ReadEnv(after[at : at+len(env)])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got["next_entry"] != "" || got["saved_entry"] != adv {
+		t.Errorf("grubenv after boot: %q, want next_entry cleared and saved_entry kept", got)
+	}
+	start, _, err := geometry(img, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fsck := exec.Command("e2fsck", "-fn", fmt.Sprintf("%s?offset=%d", img, start*512))
+	if out, err := fsck.CombinedOutput(); err != nil {
+		t.Errorf("e2fsck after the write: %v\n%s", err, out)
+	}
+
+	// The one-shot is spent: the next boot follows saved_entry.
+	vm = boot(t, o)
 	expectBooted(t, vm, DemoEntry{Title: "Debian GNU/Linux, with Linux 6.1.0", Initrds: "advanced",
 		Cmdline: "BOOT_IMAGE=/boot/vmlinuz root=UUID=" + uuid + " ro console=ttyS0 demo.entry=advanced"})
 }

@@ -286,7 +286,7 @@ func Scan(ctx context.Context, opts ...Option) (*Scanned, error) {
 		case !mountable(v.FSType):
 			v.Err = fmt.Errorf("disk: %s: %s is not readable here", v.Device, v.FSType)
 		case mounted:
-			v.FS = os.DirFS(mp)
+			v.FS, v.Mount = os.DirFS(mp), mp
 		default:
 			if o.modules != nil && !loadedFS[v.FSType] {
 				loadedFS[v.FSType] = true
@@ -311,7 +311,7 @@ func Scan(ctx context.Context, opts ...Option) (*Scanned, error) {
 			continue
 		}
 		res.mounted = append(res.mounted, j.dir)
-		j.v.FS = os.DirFS(j.dir)
+		j.v.FS, j.v.Mount = os.DirFS(j.dir), j.dir
 		o.log.Debug("mounted", "device", j.v.Device, "type", j.v.FSType, "at", j.dir)
 	}
 	return res, nil

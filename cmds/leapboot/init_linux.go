@@ -396,7 +396,7 @@ func bootMenu(ctx context.Context, cons []io.ReadWriter, ka kernelArgs, allowShe
 				if model.Edited != nil {
 					e.Cmdline = *model.Edited // this boot only
 				}
-				err := bootEntry(cons, &e, scanned)
+				err := bootEntry(cons, &e, scanned, cfg.Writes.Grubenv)
 				// Only a failure comes back.
 				model.Message = fmt.Sprintf("boot %q failed: %v", e.Title, err)
 				say(cons, "%s", model.Message)
@@ -416,7 +416,7 @@ func bootMenu(ctx context.Context, cons []io.ReadWriter, ka kernelArgs, allowShe
 	}
 }
 
-func bootEntry(cons []io.ReadWriter, e *boot.Entry, scanned *disk.Scanned) error {
+func bootEntry(cons []io.ReadWriter, e *boot.Entry, scanned *disk.Scanned, writeEnv bool) error {
 	plan, err := kexec.PlanFor(e)
 	if err != nil {
 		return err
@@ -427,6 +427,7 @@ func bootEntry(cons []io.ReadWriter, e *boot.Entry, scanned *disk.Scanned) error
 		return err
 	}
 	say(cons, "loaded with %s", how)
+	saveEnv(e, writeEnv, func(format string, args ...any) { say(cons, format, args...) })
 	if err := scanned.Close(); err != nil {
 		say(cons, "warning: %v", err)
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/leapboot/leapboot/boot"
 	"github.com/leapboot/leapboot/boot/kexec"
 	"github.com/leapboot/leapboot/boot/sources"
+	"github.com/leapboot/leapboot/config"
 )
 
 // reuseCmdline is the running kernel's command line made fit for the next
@@ -152,6 +153,11 @@ func runReboot(args []string) int {
 		return 1
 	}
 	fmt.Println("loaded with", how)
+	if len(images) == 0 && len(dirs) == 0 {
+		cmdline, _ := os.ReadFile("/proc/cmdline")
+		cfg, _ := loadConfig(config.Path, vols, string(cmdline))
+		saveEnv(e, cfg.Writes.Grubenv, func(format string, args ...any) { fmt.Printf(format+"\n", args...) })
+	}
 	closeAll() // unmount what discovery mounted; closing again is harmless
 	if !*force {
 		if _, err := os.Stat("/run/systemd/system"); err == nil {
