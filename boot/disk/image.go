@@ -1,14 +1,19 @@
 package disk
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
+	"path"
+	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 
+	"github.com/diskfs/go-diskfs/backend"
 	"github.com/diskfs/go-diskfs/backend/file"
 	"github.com/diskfs/go-diskfs/filesystem"
 	"github.com/diskfs/go-diskfs/filesystem/ext4"
@@ -54,6 +59,10 @@ func Image(path string, opts ...Option) ([]*boot.Volume, io.Closer, error) {
 				continue
 			}
 			imageVolume(v, f, p.Start, p.Size)
+			if p.Err != nil && v.Err == nil {
+				// Read anyway, as Linux does; the volume says what is wrong.
+				v.Err = fmt.Errorf("disk: %s: %w (read anyway)", path, p.Err)
+			}
 			vols = append(vols, v)
 		}
 		return vols, f, nil
@@ -110,7 +119,8 @@ func Images(paths []string, opts ...Option) ([]*boot.Volume, []io.Closer, error)
 }
 
 // imageVolume identifies the filesystem at [start, start+size) of f and
-// opens it through go-diskfs.
+// opens it through go-diskfs. A filesystem that is read with a repair
+// (a FAT whose cluster chains loop) gets an FS and an Err saying so.
 func imageVolume(v *boot.Volume, f *os.File, start, size int64) {
 	id, err := probe.Probe(io.NewSectionReader(f, start, size), size)
 	if err != nil {
@@ -118,15 +128,50 @@ func imageVolume(v *boot.Volume, f *os.File, start, size int64) {
 		return
 	}
 	v.FSType, v.UUID, v.Label = id.Type, id.UUID, id.Label
-	fsys, err := openDiskfs(f, id.Type, start, size)
+	fsys, warn, err := openDiskfs(f, id.Type, start, size)
 	if err != nil {
 		v.Err = fmt.Errorf("disk: %s: %w", v.Device, err)
 		return
 	}
+	if warn == nil {
+		warn = cutShort(f, id.Type, start, size)
+	}
+	if warn != nil {
+		v.Err = fmt.Errorf("disk: %s: %w", v.Device, warn)
+	}
 	v.FS = fsys
 }
 
-func openDiskfs(f *os.File, fstype string, start, size int64) (fs.FS, error) {
+// cutShort says when an ext2/3/4 filesystem is larger than the space it
+// was found in (a truncated image): files past the end cannot be read.
+func cutShort(f io.ReaderAt, fstype string, start, size int64) error {
+	switch fstype {
+	case "ext2", "ext3", "ext4":
+	default:
+		return nil
+	}
+	var sb [1024]byte
+	if _, err := f.ReadAt(sb[:], start+1024); err != nil {
+		return nil // the probe read it; nothing more to say
+	}
+	le := binary.LittleEndian
+	blocks := uint64(le.Uint32(sb[4:]))
+	if le.Uint32(sb[0x60:])&0x80 != 0 { // INCOMPAT_64BIT
+		blocks |= uint64(le.Uint32(sb[0x150:])) << 32
+	}
+	logSize := le.Uint32(sb[24:])
+	if logSize > 6 {
+		return nil
+	}
+	if need := blocks << (10 + logSize); need > uint64(size) {
+		return fmt.Errorf("%s: the filesystem is %d bytes but only %d are there: cut short, files past the end cannot be read", fstype, need, size)
+	}
+	return nil
+}
+
+// openDiskfs opens a filesystem through go-diskfs. warn is a problem that
+// was worked around.
+func openDiskfs(f *os.File, fstype string, start, size int64) (_ fs.FS, warn, _ error) {
 	b := file.New(f, true)
 	var fsys filesystem.FileSystem
 	err := guard("open "+fstype, func() error {
@@ -134,14 +179,36 @@ func openDiskfs(f *os.File, fstype string, start, size int64) (fs.FS, error) {
 		switch fstype {
 		case "vfat":
 			// go-diskfs has one reader per FAT width; the superblock
-			// probe does not say which, so try them widest first.
-			if fsys, err = fat32.Read(b, size, start, 512); err == nil {
-				return nil
+			// probe does not say which, so try them widest first. It
+			// follows cluster chains without end, so each reader gets
+			// the FAT with its loops cut (see cutFATLoops).
+			readers := []struct {
+				bits int
+				read func(backend.Storage, int64, int64, int64) (filesystem.FileSystem, error)
+			}{
+				{32, func(b backend.Storage, size, start, bs int64) (filesystem.FileSystem, error) {
+					return fat32.Read(b, size, start, bs)
+				}},
+				{16, func(b backend.Storage, size, start, bs int64) (filesystem.FileSystem, error) {
+					return fat16.Read(b, size, start, bs)
+				}},
+				{12, func(b backend.Storage, size, start, bs int64) (filesystem.FileSystem, error) {
+					return fat12.Read(b, size, start, bs)
+				}},
 			}
-			if fsys, err = fat16.Read(b, size, start, 512); err == nil {
-				return nil
+			for _, r := range readers {
+				st, loops, cerr := cutFATLoops(b, start, size, r.bits)
+				if cerr != nil {
+					err = cerr
+					continue
+				}
+				if fsys, err = r.read(st, size, start, 512); err == nil {
+					if len(loops) > 0 {
+						warn = fmt.Errorf("FAT: %d cluster chain(s) loop (first at cluster %d); cut there, files on them read short", len(loops), loops[0])
+					}
+					return nil
+				}
 			}
-			fsys, err = fat12.Read(b, size, start, 512)
 		case "ext4", "ext3", "ext2":
 			fsys, err = ext4.Read(b, size, start, 512)
 			if err != nil {
@@ -155,9 +222,9 @@ func openDiskfs(f *os.File, fstype string, start, size int64) (fs.FS, error) {
 		return err
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return guardedFS{fsys}, nil
+	return guardedFS{fsys}, warn, nil
 }
 
 // guard runs fn and turns a panic in it into an error.
@@ -320,5 +387,283 @@ func Dir(path string) (*boot.Volume, error) {
 	if !st.IsDir() {
 		return nil, fmt.Errorf("disk: %s is not a directory", path)
 	}
-	return &boot.Volume{Device: path, Disk: path, FSType: "dir", FS: os.DirFS(path)}, nil
+	return &boot.Volume{Device: path, Disk: path, FSType: "dir", FS: dirFS(path)}, nil
+}
+
+// maxFATBytes bounds the FAT leapboot reads from an image (go-diskfs reads
+// it whole into memory); real FATs are a few MiB.
+const maxFATBytes = 256 << 20
+
+// cutFATLoops reads the first FAT of the FAT filesystem at start, taking
+// its entries to be bits wide as the go-diskfs reader of that width does,
+// and finds the cluster chains that loop (go-diskfs would follow them
+// forever, growing a list without bound). It returns b unchanged when there
+// is none; otherwise a Storage that shows both FAT copies with an
+// end-of-chain mark where each loop closes, and the clusters cut.
+func cutFATLoops(b backend.Storage, start, size int64, bits int) (backend.Storage, []uint32, error) {
+	var bs [512]byte
+	if _, err := b.ReadAt(bs[:], start); err != nil {
+		return nil, nil, fmt.Errorf("FAT: boot sector: %w", err)
+	}
+	le := binary.LittleEndian
+	bps := int64(le.Uint16(bs[11:]))
+	reserved := int64(le.Uint16(bs[14:]))
+	sectors := int64(le.Uint16(bs[22:]))
+	if bits == 32 {
+		sectors = int64(le.Uint32(bs[36:]))
+	}
+	fatBytes := sectors * bps
+	fatStart := reserved * bps
+	switch {
+	case bps == 0 || fatBytes == 0:
+		return nil, nil, fmt.Errorf("FAT%d: no FAT (bytes per sector %d, FAT sectors %d)", bits, bps, sectors)
+	case fatBytes > maxFATBytes:
+		return nil, nil, fmt.Errorf("FAT%d: a FAT of %d bytes, more than the %d leapboot reads", bits, fatBytes, maxFATBytes)
+	case fatStart+2*fatBytes > size:
+		return nil, nil, fmt.Errorf("FAT%d: the FATs run past the end of the volume", bits)
+	}
+	fat := make([]byte, fatBytes)
+	if _, err := b.ReadAt(fat, start+fatStart); err != nil && !errors.Is(err, io.EOF) {
+		return nil, nil, fmt.Errorf("FAT%d: reading the FAT: %w", bits, err)
+	}
+	n := int64(len(fat)) * 8 / int64(bits) // entries
+	// The values that are end-of-chain or bad-cluster marks.
+	marks := map[int]uint32{12: 0xFF7, 16: 0xFFF7, 32: 0x0FFFFFF7}[bits]
+	get := func(i int64) uint32 {
+		switch bits {
+		case 12:
+			v := uint32(le.Uint16(fat[i*3/2:]))
+			if i%2 == 1 {
+				return v >> 4
+			}
+			return v & 0xFFF
+		case 16:
+			return uint32(le.Uint16(fat[i*2:]))
+		}
+		return le.Uint32(fat[i*4:])
+	}
+	if bits == 12 && n*3/2+1 >= int64(len(fat)) {
+		n-- // the last 12-bit entry must have both its bytes
+	}
+	// next is the cluster a cluster links to, -1 at the end of a chain.
+	next := func(i int64) int64 {
+		v := get(i)
+		if v < 2 || int64(v) >= n || v >= marks {
+			return -1
+		}
+		return int64(v)
+	}
+	var cuts []uint32
+	state := make([]uint8, n) // 0 unseen, 1 on the chain being walked, 2 done
+	for c := int64(2); c < n; c++ {
+		if state[c] != 0 {
+			continue
+		}
+		for x := c; ; {
+			state[x] = 1
+			y := next(x)
+			if y < 0 || state[y] == 2 {
+				break
+			}
+			if state[y] == 1 {
+				cuts = append(cuts, uint32(x))
+				setFATEntry(fat, x, bits)
+				break
+			}
+			x = y
+		}
+		for x := c; x >= 0 && state[x] == 1; x = next(x) {
+			state[x] = 2
+		}
+	}
+	if len(cuts) == 0 {
+		return b, nil, nil
+	}
+	// go-diskfs's FAT32 reader wants both copies equal: cut the second
+	// copy at the same clusters.
+	fat2 := make([]byte, fatBytes)
+	if _, err := b.ReadAt(fat2, start+fatStart+fatBytes); err != nil && !errors.Is(err, io.EOF) {
+		return nil, nil, fmt.Errorf("FAT%d: reading the second FAT: %w", bits, err)
+	}
+	for _, x := range cuts {
+		setFATEntry(fat2, int64(x), bits)
+	}
+	return overlay{Storage: b, parts: []overlayPart{{start + fatStart, fat}, {start + fatStart + fatBytes, fat2}}}, cuts, nil
+}
+
+// setFATEntry marks entry i of a FAT as the end of its chain.
+func setFATEntry(fat []byte, i int64, bits int) {
+	le := binary.LittleEndian
+	switch bits {
+	case 12:
+		v := le.Uint16(fat[i*3/2:])
+		if i%2 == 1 {
+			v = v&0x000F | 0xFFF0
+		} else {
+			v |= 0x0FFF
+		}
+		le.PutUint16(fat[i*3/2:], v)
+	case 16:
+		le.PutUint16(fat[i*2:], 0xFFFF)
+	default:
+		le.PutUint32(fat[i*4:], 0x0FFFFFFF)
+	}
+}
+
+// overlay is a Storage whose reads show other bytes in some places.
+type overlay struct {
+	backend.Storage
+	parts []overlayPart
+}
+
+type overlayPart struct {
+	off  int64
+	data []byte
+}
+
+func (o overlay) ReadAt(p []byte, off int64) (int, error) {
+	n, err := o.Storage.ReadAt(p, off)
+	for _, part := range o.parts {
+		lo, hi := max(off, part.off), min(off+int64(n), part.off+int64(len(part.data)))
+		if lo < hi {
+			copy(p[lo-off:hi-off], part.data[lo-part.off:hi-part.off])
+		}
+	}
+	return n, err
+}
+
+// maxSymlinks is how many symbolic links one name may go through, as
+// Linux's limit.
+const maxSymlinks = 40
+
+// errNotRegular refuses to open FIFOs, sockets and devices on a volume.
+var errNotRegular = errors.New("not a regular file or directory")
+
+// dirFS reads a volume from a directory (a kernel mount, or --dir). Unlike
+// os.DirFS it never leaves the directory: symbolic links resolve inside
+// the volume, as a boot loader reading the filesystem itself resolves them
+// (an absolute target starts at the volume's root, ".." stops there), a
+// name going through more than maxSymlinks links fails with ELOOP, and
+// only regular files and directories open: a FIFO named grub.cfg is
+// refused instead of blocking the boot.
+type dirFS string
+
+// resolve returns the host path of name with every symbolic link resolved
+// inside the volume, and what it is.
+func (d dirFS) resolve(op, name string) (string, fs.FileInfo, error) {
+	if !fs.ValidPath(name) {
+		return "", nil, &fs.PathError{Op: op, Path: name, Err: fs.ErrInvalid}
+	}
+	var done []string
+	todo := strings.Split(name, "/")
+	links := 0
+	var fi fs.FileInfo
+	for len(todo) > 0 {
+		c := todo[0]
+		todo = todo[1:]
+		switch c {
+		case "", ".":
+			continue
+		case "..":
+			if len(done) > 0 {
+				done = done[:len(done)-1]
+			}
+			fi = nil
+			continue
+		}
+		host := filepath.Join(string(d), filepath.Join(done...), c)
+		var err error
+		if fi, err = os.Lstat(host); err != nil {
+			return "", nil, &fs.PathError{Op: op, Path: name, Err: underlying(err)}
+		}
+		if fi.Mode()&fs.ModeSymlink == 0 {
+			done = append(done, c)
+			continue
+		}
+		if links++; links > maxSymlinks {
+			return "", nil, &fs.PathError{Op: op, Path: name, Err: syscall.ELOOP}
+		}
+		target, err := os.Readlink(host)
+		if err != nil {
+			return "", nil, &fs.PathError{Op: op, Path: name, Err: underlying(err)}
+		}
+		if strings.HasPrefix(target, "/") {
+			done = done[:0]
+		}
+		fi = nil
+		todo = append(strings.Split(target, "/"), todo...)
+	}
+	p := filepath.Join(string(d), filepath.Join(done...))
+	if fi == nil {
+		var err error
+		if fi, err = os.Lstat(p); err != nil {
+			return "", nil, &fs.PathError{Op: op, Path: name, Err: underlying(err)}
+		}
+	}
+	return p, fi, nil
+}
+
+// underlying strips the host path from an error of the os package.
+func underlying(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+func (d dirFS) Open(name string) (fs.File, error) {
+	p, fi, err := d.resolve("open", name)
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() && !fi.IsDir() {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: errNotRegular}
+	}
+	// O_NONBLOCK and the check after opening: should the file change
+	// into a FIFO meanwhile, opening it must not wait for a writer.
+	f, err := os.OpenFile(p, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOFOLLOW|syscall.O_NOCTTY, 0)
+	if err != nil {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: underlying(err)}
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, &fs.PathError{Op: "open", Path: name, Err: underlying(err)}
+	}
+	if !st.Mode().IsRegular() && !st.IsDir() {
+		f.Close()
+		return nil, &fs.PathError{Op: "open", Path: name, Err: errNotRegular}
+	}
+	return f, nil
+}
+
+func (d dirFS) Stat(name string) (fs.FileInfo, error) {
+	_, fi, err := d.resolve("stat", name)
+	if err != nil {
+		return nil, err
+	}
+	if base := path.Base(name); name != "." && fi.Name() != base {
+		fi = namedInfo{fi, base} // a link's target: under the link's name, as os.Stat
+	}
+	return fi, nil
+}
+
+type namedInfo struct {
+	fs.FileInfo
+	name string
+}
+
+func (n namedInfo) Name() string { return n.name }
+
+func (d dirFS) ReadDir(name string) ([]fs.DirEntry, error) {
+	p, _, err := d.resolve("readdir", name)
+	if err != nil {
+		return nil, err
+	}
+	ents, err := os.ReadDir(p)
+	if err != nil {
+		return nil, &fs.PathError{Op: "readdir", Path: name, Err: underlying(err)}
+	}
+	return ents, nil
 }
