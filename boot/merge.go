@@ -21,6 +21,9 @@ func Merge(menus ...Menu) Menu {
 		if out.Default < 0 && m.Default >= 0 && m.Default < len(m.Entries) {
 			out.Default = base + m.Default
 		}
+		if out.TimeoutStyle == "" {
+			out.TimeoutStyle = m.TimeoutStyle
+		}
 		if !out.TimeoutSet && m.TimeoutSet {
 			out.Timeout, out.TimeoutSet = m.Timeout, true
 		}

@@ -45,3 +45,15 @@ func equal(a, b []string) bool {
 	}
 	return true
 }
+
+func TestMergeTimeoutStyle(t *testing.T) {
+	a := Menu{Default: -1}
+	b := Menu{Default: -1, TimeoutStyle: "hidden", Timeout: 0, TimeoutSet: true}
+	c := Menu{Default: -1, TimeoutStyle: "countdown"}
+	if got := Merge(a, b, c).TimeoutStyle; got != "hidden" {
+		t.Errorf("style %q, want the first menu's that has one (hidden)", got)
+	}
+	if got := Merge(a).TimeoutStyle; got != "" {
+		t.Errorf("style %q, want unset", got)
+	}
+}

@@ -38,7 +38,8 @@ type Config struct {
 	// Timeout in seconds before the default boots; nil keeps what the boot
 	// loader configs say; negative waits for the user.
 	Timeout *float64 `toml:"timeout,omitempty"`
-	// TimeoutStyle is "menu", "countdown" or "hidden", as GRUB's.
+	// TimeoutStyle is "menu", "countdown" or "hidden", as GRUB's; ""
+	// keeps what the boot loader configs say (GRUB's timeout_style).
 	TimeoutStyle string `toml:"timeout_style"`
 	// Default is an entry ID, a title or glob, a 1-based number, a kernel
 	// version, or "saved" (what the boot loader configs say; also "").
@@ -101,7 +102,6 @@ type Override struct {
 // Defaults is the configuration without a file.
 func Defaults() Config {
 	return Config{
-		TimeoutStyle: "menu",
 		Sources:      []string{"grub", "bls", "uki", "syslinux"},
 		Shell:        true,
 		LogLevel:     "info",
@@ -193,7 +193,7 @@ func (c *Config) check() []problem {
 		bad("timeout", "%v seconds is too long (at most 86400; -1 waits for the user)", *c.Timeout)
 	}
 	switch c.TimeoutStyle {
-	case "menu", "countdown", "hidden":
+	case "", "menu", "countdown", "hidden":
 	default:
 		bad("timeout_style", "%q is not menu, countdown or hidden", c.TimeoutStyle)
 	}

@@ -80,6 +80,9 @@ func Apply(m boot.Menu, c *Config) boot.Menu {
 	if d, ok := c.Duration(); ok {
 		out.Timeout, out.TimeoutSet = d, true
 	}
+	if c.TimeoutStyle != "" {
+		out.TimeoutStyle = c.TimeoutStyle
+	}
 	return out
 }
 

@@ -83,6 +83,25 @@ func TestApply(t *testing.T) {
 	}
 }
 
+// TestApplyTimeoutStyle: the owner's timeout_style wins; empty keeps the
+// boot loader's (GRUB's timeout_style).
+func TestApplyTimeoutStyle(t *testing.T) {
+	for _, tc := range []struct{ loader, owner, want string }{
+		{"hidden", "", "hidden"},
+		{"hidden", "menu", "menu"},
+		{"", "countdown", "countdown"},
+		{"", "", ""},
+	} {
+		c := Defaults()
+		c.TimeoutStyle = tc.owner
+		in := testMenu()
+		in.TimeoutStyle = tc.loader
+		if got := Apply(in, &c).TimeoutStyle; got != tc.want {
+			t.Errorf("loader %q, owner %q: %q, want %q", tc.loader, tc.owner, got, tc.want)
+		}
+	}
+}
+
 func TestApplyCmdline(t *testing.T) {
 	c := Defaults()
 	c.Cmdline = Cmdline{Append: []string{"console=ttyS0,115200", "ro"}, Remove: []string{"quiet", "console="}}

@@ -90,6 +90,18 @@ const (
 	StyleHidden                        // a blank screen, until a key is pressed
 )
 
+// ParseTimeoutStyle reads GRUB's timeout_style words; anything else,
+// "" included, is the menu.
+func ParseTimeoutStyle(s string) TimeoutStyle {
+	switch s {
+	case "hidden":
+		return StyleHidden
+	case "countdown":
+		return StyleCountdown
+	}
+	return StyleMenu
+}
+
 // Option configures a Model.
 type Option func(*options)
 
@@ -126,7 +138,8 @@ func WithWarnings(w ...string) Option {
 	return func(o *options) { o.warnings = append(o.warnings, w...) }
 }
 
-// WithTimeoutStyle sets what the countdown shows.
+// WithTimeoutStyle sets what the countdown shows, instead of the menu's
+// own boot.Menu.TimeoutStyle.
 func WithTimeoutStyle(s TimeoutStyle) Option { return func(o *options) { o.style = s } }
 
 // mode is what the screen shows.
@@ -184,6 +197,7 @@ type Model struct {
 // New returns the model for a menu.
 func New(m boot.Menu, opts ...Option) *Model {
 	md := &Model{Menu: m, Chosen: -1}
+	md.opt.style = ParseTimeoutStyle(m.TimeoutStyle)
 	for _, o := range opts {
 		o(&md.opt)
 	}

@@ -207,6 +207,17 @@ func TestHiddenStyle(t *testing.T) {
 		if a := m.Tick(time.Hour); a != None {
 			t.Errorf("style %d: booted after a key", st)
 		}
+		// The menu's own style (GRUB's timeout_style) is the default.
+		bm := menuOf(2, 1, 3*time.Second)
+		bm.TimeoutStyle = map[TimeoutStyle]string{StyleHidden: "hidden", StyleCountdown: "countdown"}[st]
+		m2 := New(bm)
+		m2.Start()
+		if s := m2.Render(80, 24).String(); strings.Contains(s, "entry a") {
+			t.Errorf("boot.Menu style %q shows the menu:\n%s", bm.TimeoutStyle, s)
+		}
+		if s := New(bm, WithTimeoutStyle(StyleMenu)).Render(80, 24).String(); !strings.Contains(s, "entry a") {
+			t.Errorf("WithTimeoutStyle(StyleMenu) does not override %q", bm.TimeoutStyle)
+		}
 		// Untouched, it boots when the time is up.
 		m = New(menuOf(2, 1, 3*time.Second), WithTimeoutStyle(st))
 		if a := m.Tick(3 * time.Second); a != Boot || m.Chosen != 1 {

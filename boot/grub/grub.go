@@ -249,6 +249,7 @@ func Evaluate(ctx context.Context, vols []*boot.Volume, opts ...Option) *Result 
 		out.Default = -1
 	}
 	out.Diagnostics = append(i.diags, out.Diagnostics...)
+	out.TimeoutStyle = res.TimeoutStyle
 	if res.TimeoutStyle == "" {
 		res.TimeoutStyle = "menu"
 	}

@@ -299,6 +299,13 @@ func TestTimeout(t *testing.T) {
 	}
 	for _, tc := range tests {
 		r := Evaluate(context.Background(), oneVol(tc.cfg+"\nmenuentry A { linux /vmlinuz; }", "/vmlinuz"))
+		wantMenu := tc.style
+		if !strings.Contains(tc.cfg, "timeout_style") {
+			wantMenu = ""
+		}
+		if r.Menu.TimeoutStyle != wantMenu {
+			t.Errorf("%q: Menu.TimeoutStyle %q, want %q", tc.cfg, r.Menu.TimeoutStyle, wantMenu)
+		}
 		if r.Menu.Timeout != tc.want || r.Menu.TimeoutSet != tc.set || r.TimeoutStyle != tc.style {
 			t.Errorf("%q: timeout %v set %v style %q, want %v %v %q", tc.cfg, r.Menu.Timeout, r.Menu.TimeoutSet, r.TimeoutStyle, tc.want, tc.set, tc.style)
 		}

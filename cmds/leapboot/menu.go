@@ -41,7 +41,6 @@ func menuOptions(cfg *config.Config, allowShell bool, vols []*boot.Volume, warni
 		menu.WithDevices(countDisks(vols)),
 		menu.WithConfig(cfg.String()),
 		menu.WithWarnings(warnings...),
-		menu.WithTimeoutStyle(menuStyle(cfg.TimeoutStyle)),
 	}
 	switch {
 	case !cfg.Edit.Allowed:
@@ -54,15 +53,6 @@ func menuOptions(cfg *config.Config, allowShell bool, vols []*boot.Volume, warni
 	return opts
 }
 
-func menuStyle(s string) menu.TimeoutStyle {
-	switch s {
-	case "hidden":
-		return menu.StyleHidden
-	case "countdown":
-		return menu.StyleCountdown
-	}
-	return menu.StyleMenu
-}
 
 // runMenu is `leapboot menu`: the boot menu on this terminal, over this
 // system's disks or image files. It cannot boot from here: with --dry-run
