@@ -190,10 +190,6 @@ const WaitForever Timeout = -1
 
 // Menu is what one or more boot loaders would show.
 type Menu struct {
-	// TimeoutStyle is what the countdown shows, as GRUB's timeout_style:
-	// "menu", "countdown", "hidden", or "" when the config does not say
-	// (the menu).
-	TimeoutStyle string
 	Entries []Entry
 	// Default is the index in Entries of the default entry, -1 for none.
 	Default int
@@ -202,6 +198,10 @@ type Menu struct {
 	// TimeoutSet is false when no config said anything about the timeout.
 	TimeoutSet  bool
 	Diagnostics []Diagnostic
+	// TimeoutStyle is what the countdown shows, as GRUB's timeout_style:
+	// "menu", "countdown", "hidden", or "" when the config does not say
+	// (the menu).
+	TimeoutStyle string
 }
 
 // DefaultEntry returns the default entry, or nil.

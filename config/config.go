@@ -102,11 +102,11 @@ type Override struct {
 // Defaults is the configuration without a file.
 func Defaults() Config {
 	return Config{
-		Sources:      []string{"grub", "bls", "uki", "syslinux"},
-		Shell:        true,
-		LogLevel:     "info",
-		Edit:         Edit{Allowed: true},
-		Override:     Override{Cmdline: true},
+		Sources:  []string{"grub", "bls", "uki", "syslinux"},
+		Shell:    true,
+		LogLevel: "info",
+		Edit:     Edit{Allowed: true},
+		Override: Override{Cmdline: true},
 	}
 }
 

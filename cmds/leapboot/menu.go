@@ -53,7 +53,6 @@ func menuOptions(cfg *config.Config, allowShell bool, vols []*boot.Volume, warni
 	return opts
 }
 
-
 // runMenu is `leapboot menu`: the boot menu on this terminal, over this
 // system's disks or image files. It cannot boot from here: with --dry-run
 // it prints what it would boot.
