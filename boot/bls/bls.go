@@ -29,6 +29,11 @@ import (
 // maxEntryFile bounds the size of an entry or loader.conf file.
 const maxEntryFile = 1 << 20
 
+// maxDirEntries bounds the entry files (or UKIs) read from one directory;
+// real systems have tens. A hostile disk with more gets a diagnostic, and
+// the files past the bound (in name order) are not read.
+const maxDirEntries = 2000
+
 // LoaderGUID is the vendor GUID of systemd-boot's EFI variables.
 const LoaderGUID = "4a67b082-0a4c-41cf-b6c7-440b29bb8c4f"
 
@@ -168,6 +173,10 @@ func (p *parser) listDir(v *boot.Volume, dir, suffix string) []string {
 		out = append(out, n)
 	}
 	sort.Strings(out)
+	if len(out) > maxDirEntries {
+		p.diag(v, dir, 0, "%d entry files; only the first %d (by name) are read", len(out), maxDirEntries)
+		out = out[:maxDirEntries]
+	}
 	return out
 }
 

@@ -61,13 +61,17 @@ func showTitles(items []item) []string {
 		}
 		unique[i] = true
 	}
+	// check marks the titles shown more than once; a map, not a compare
+	// of every pair, so thousands of entries cost no more than their count.
 	check := func() bool {
+		count := make(map[string]int, len(t))
+		for _, s := range t {
+			count[s]++
+		}
 		ok := true
-		for i := range t {
-			for k := i + 1; k < len(t); k++ {
-				if t[i] == t[k] {
-					ok, unique[i], unique[k] = false, false, false
-				}
+		for i, s := range t {
+			if count[s] > 1 {
+				ok, unique[i] = false, false
 			}
 		}
 		return ok
