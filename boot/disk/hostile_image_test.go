@@ -2,6 +2,7 @@ package disk
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"errors"
 	"hash/crc32"
@@ -17,6 +18,7 @@ import (
 	"time"
 
 	"github.com/leapboot/leapboot/boot"
+	"github.com/leapboot/leapboot/boot/sources"
 	"github.com/leapboot/leapboot/qemu"
 )
 
@@ -197,7 +199,7 @@ func goodImage(t *testing.T, dir string) string {
 	root := filepath.Join(dir, "goodroot")
 	os.MkdirAll(filepath.Join(root, "boot/grub"), 0o755)
 	writeFile(t, filepath.Join(root, "boot/grub/grub.cfg"), "menuentry Good {\n\tlinux /boot/vmlinuz good\n}\n")
-	writeFile(t, filepath.Join(root, "boot/vmlinuz"), "kernel")
+	writeFile(t, filepath.Join(root, "boot/vmlinuz"), "")
 	img := filepath.Join(dir, "good.img")
 	if out, err := exec.Command("mkfs.ext4", "-q", "-F", "-L", "good", "-d", root, img, "8M").CombinedOutput(); err != nil {
 		t.Fatalf("mkfs.ext4: %v\n%s", err, out)
@@ -205,22 +207,25 @@ func goodImage(t *testing.T, dir string) string {
 	return img
 }
 
-// checkGood: the good image's volume is there, readable, with its config.
+// checkGood runs the whole discovery (boot/sources, as `leapboot list
+// --image` does) over the volumes: the good image's GRUB entry must be
+// there and bootable, whatever the hostile volumes hold.
 func checkGood(t *testing.T, vols []*boot.Volume) {
 	t.Helper()
-	for _, v := range vols {
-		if v.Label == "good" {
-			if v.Err != nil || v.FS == nil {
-				t.Errorf("good volume: %v", v.Err)
-				return
-			}
-			if b, err := fs.ReadFile(v.FS, "boot/grub/grub.cfg"); err != nil || !strings.Contains(string(b), "menuentry Good") {
-				t.Errorf("good grub.cfg = %q, %v", b, err)
+	m := sources.Read(context.Background(), vols)
+	for _, e := range m.Entries {
+		if e.Title == "Good" {
+			if e.Err != nil || e.Cmdline != "BOOT_IMAGE=/boot/vmlinuz good" || e.Kernel.Volume == nil || e.Kernel.Volume.Label != "good" {
+				t.Errorf("good entry: cmdline %q, kernel %v, err %v", e.Cmdline, e.Kernel, e.Err)
 			}
 			return
 		}
 	}
-	t.Errorf("good volume missing")
+	var d []string
+	for _, x := range m.Diagnostics {
+		d = append(d, x.String())
+	}
+	t.Errorf("good entry missing; %d entries, diagnostics:\n%s", len(m.Entries), strings.Join(d, "\n"))
 }
 
 // TestImageFATCyclicClusters: FAT16 and FAT32 images whose cluster chains
@@ -405,11 +410,12 @@ func gptEdit(t *testing.T, img string, edit func(entry func(i int) []byte)) {
 // and the good partition reads.
 func TestImageBadPartitions(t *testing.T) {
 	dir := t.TempDir()
-	cfg := writeFile(t, filepath.Join(dir, "grub.cfg"), "menuentry Good {\n\tlinux /boot/vmlinuz\n}\n")
+	cfg := writeFile(t, filepath.Join(dir, "grub.cfg"), "menuentry Good {\n\tlinux /boot/vmlinuz good\n}\n")
+	kernel := writeFile(t, filepath.Join(dir, "vmlinuz"), "")
 	img := filepath.Join(dir, "disk.img")
 	err := qemu.BuildDisk(img, []qemu.Part{
 		{Name: "ESP", Type: "ef00", FS: "vfat", SizeMiB: 16, UUID: "C0FFEE02", Label: "EFI"},
-		{Name: "root", Type: "8300", FS: "ext4", SizeMiB: 16, Label: "good", Files: map[string]string{"/boot/grub/grub.cfg": cfg}},
+		{Name: "root", Type: "8300", FS: "ext4", SizeMiB: 16, Label: "good", Files: map[string]string{"/boot/grub/grub.cfg": cfg, "/boot/vmlinuz": kernel}},
 		{Name: "spare1", Type: "8300", FS: "ext4", SizeMiB: 1},
 		{Name: "spare2", Type: "8300", FS: "ext4", SizeMiB: 1},
 	})
