@@ -361,3 +361,45 @@ func TestHostileDisks(t *testing.T) {
 		runHostile(t, tc)
 	}
 }
+
+// TestMissingInitrd: in every format, an entry whose initrd is missing is
+// listed broken, its error naming the file, and the entries next to it
+// stay bootable.
+func TestMissingInitrd(t *testing.T) {
+	dir := t.TempDir()
+	tree(t, dir, map[string]string{
+		"boot/vmlinuz":    "",
+		"boot/initrd.img": "",
+		"boot/grub/grub.cfg": "menuentry 'GRUB missing' {\n\tlinux /boot/vmlinuz\n\tinitrd /boot/initrd.img /boot/gone-grub.img\n}\n" +
+			"menuentry 'GRUB fine' {\n\tlinux /boot/vmlinuz\n\tinitrd /boot/initrd.img\n}\n",
+		"boot/loader/entries/missing.conf": "title BLS missing\nlinux /boot/vmlinuz\ninitrd /boot/gone-bls.img\n",
+		"boot/loader/entries/fine.conf":    "title BLS fine\nlinux /boot/vmlinuz\ninitrd /boot/initrd.img\n",
+		"extlinux/extlinux.conf": "LABEL missing\n MENU LABEL syslinux missing\n KERNEL /boot/vmlinuz\n INITRD /boot/gone-syslinux.img\n" +
+			"LABEL fine\n MENU LABEL syslinux fine\n KERNEL /boot/vmlinuz\n INITRD /boot/initrd.img\n",
+	})
+	m := Read(context.Background(), []*boot.Volume{dirVolume(t, dir)})
+	want := map[string]string{
+		"GRUB missing": "/boot/gone-grub.img: file not found", "GRUB fine": "",
+		"BLS missing": "/boot/gone-bls.img: file not found", "BLS fine": "",
+		"syslinux missing": "/boot/gone-syslinux.img: file not found", "syslinux fine": "",
+	}
+	for _, e := range m.Entries {
+		w, ok := want[e.Title]
+		if !ok {
+			t.Errorf("unexpected entry %q", e.Title)
+			continue
+		}
+		delete(want, e.Title)
+		switch {
+		case w == "" && e.Err != nil:
+			t.Errorf("%q is broken: %v", e.Title, e.Err)
+		case w != "" && (e.Err == nil || !strings.Contains(e.Err.Error(), w)):
+			t.Errorf("%q: err %v, want it to say %q", e.Title, e.Err, w)
+		case w != "":
+			t.Logf("%s: %v", e.Title, e.Err)
+		}
+	}
+	for title := range want {
+		t.Errorf("entry %q missing", title)
+	}
+}
