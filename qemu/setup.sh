@@ -23,8 +23,9 @@ if [ "$mode" = test ]; then
 	extras="xfsprogs btrfs-progs xorriso genisoimage squashfs-tools cryptsetup-bin lvm2 systemd-boot systemd-boot-efi binutils tmux busybox-static ovmf"
 fi
 if [ "$mode" = bench ]; then
-	# The firmware path the fast reboot is compared with: OVMF and GRUB.
-	extras="ovmf grub-efi-amd64-bin grub-common"
+	# The firmware path the fast reboot is compared with: OVMF and GRUB;
+	# xz compresses leapboot's and u-root's images the same way.
+	extras="ovmf grub-efi-amd64-bin grub-common xz-utils"
 fi
 for extra in $extras ${LEAPBOOT_EXTRA_PACKAGES:-}; do
 	dpkg -s "$extra" >/dev/null 2>&1 || need="$need $extra"
