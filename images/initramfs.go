@@ -1,9 +1,10 @@
 // Package images builds what people boot leapboot from: a newc cpio
 // initramfs holding /init (the leapboot binary), the few directories and
 // device nodes an initramfs needs, kernel modules with their dependencies,
-// and extra files. The archive is written through u-root's pkg/cpio and
-// compressed with klauspost/compress (gzip, zstd) or ulikunitz/xz; two builds
-// of the same inputs are byte-identical.
+// the firmware those modules declare, and extra files. The archive is
+// written through u-root's pkg/cpio and compressed with klauspost/compress
+// (gzip, zstd), ulikunitz/xz or pierrec/lz4 (the kernel's legacy LZ4
+// format); two builds of the same inputs are byte-identical.
 //
 // It also wraps an initramfs and a kernel into a unified kernel image
 // (BuildUKI, uki.go): systemd's stub is read with debug/pe, and the new
@@ -17,6 +18,7 @@ import (
 	"debug/elf"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path"
 	"sort"
@@ -39,15 +41,16 @@ const (
 	Gzip Compression = "gzip"
 	XZ   Compression = "xz"
 	Zstd Compression = "zstd"
+	LZ4  Compression = "lz4" // the legacy format of `lz4 -l`, the one the kernel reads
 )
 
 // ParseCompression checks a --compress value.
 func ParseCompression(s string) (Compression, error) {
 	switch c := Compression(s); c {
-	case None, Gzip, XZ, Zstd:
+	case None, Gzip, XZ, Zstd, LZ4:
 		return c, nil
 	}
-	return "", fmt.Errorf("images: unknown compression %q (want none, gzip, xz or zstd)", s)
+	return "", fmt.Errorf("images: unknown compression %q (want none, gzip, xz, zstd or lz4)", s)
 }
 
 // ModulesOrderFile lists, one per line, the module files /init loads in order.
@@ -57,6 +60,7 @@ type options struct {
 	busybox     string
 	binary      string
 	compression Compression
+	firmware    fs.FS
 	modulesDir  string
 	modules     []string
 	onDemand    []string
@@ -79,6 +83,18 @@ func WithCompression(c Compression) Option { return func(o *options) { o.compres
 func WithModules(dir string, names ...string) Option {
 	return func(o *options) { o.modulesDir, o.modules = dir, append(o.modules, names...) }
 }
+
+// WithFirmware adds, from the firmware directory dir (usually
+// FirmwareDir), the firmware files the image's modules declare (modinfo's
+// "firmware=" entries) at lib/firmware. Declared files dir lacks are left
+// out and reported (Report.FirmwareMissing): most drivers ask for firmware
+// for hardware variants a machine does not have.
+func WithFirmware(dir string) Option {
+	return func(o *options) { o.firmware = os.DirFS(dir) }
+}
+
+// WithFirmwareFS is WithFirmware with the firmware directory as an fs.FS.
+func WithFirmwareFS(fsys fs.FS) Option { return func(o *options) { o.firmware = fsys } }
 
 // WithOnDemandModules adds modules (names, aliases or set names, see
 // ModuleSets) that /init loads only when a device needs them (coldplug by
@@ -140,14 +156,20 @@ func WithContents(dst string, b []byte) Option {
 
 // Report says what went into an image and how big each part is.
 type Report struct {
-	Binary       int64 // uncompressed bytes
-	Modules      int64
-	Tools        int64 // the rescue shell
-	Other        int64
-	ModuleNames  []string // every module in the image
-	Missing      []string // on-demand modules the tree does not have
-	Uncompressed int64
-	Compressed   int64
+	Binary      int64 // uncompressed bytes
+	Modules     int64
+	Firmware    int64
+	Tools       int64    // the rescue shell
+	Other       int64    // extra files
+	ModuleNames []string // every module in the image
+	Missing     []string // on-demand modules the tree does not have
+	// FirmwareFiles are the firmware files in the image (under
+	// lib/firmware); FirmwareMissing the declared ones the firmware
+	// directory lacks, each as "NAME (module, ...)".
+	FirmwareFiles   []string
+	FirmwareMissing []string
+	Uncompressed    int64 // the cpio archive
+	Compressed      int64
 }
 
 // Build writes the initramfs to w.
@@ -201,12 +223,19 @@ func Build(w io.Writer, opts ...Option) (Report, error) {
 		if o.modulesDir == "" {
 			return rep, fmt.Errorf("images: modules given but no modules tree")
 		}
-		mrecs, names, missing, size, err := moduleRecords(o.modulesDir, expandSets(o.modules), expandSets(o.onDemand))
+		m, err := moduleRecords(o.modulesDir, expandSets(o.modules), expandSets(o.onDemand))
 		if err != nil {
 			return rep, err
 		}
-		recs = append(recs, mrecs...)
-		rep.Modules, rep.ModuleNames, rep.Missing = size, names, missing
+		recs = append(recs, m.recs...)
+		rep.Modules, rep.ModuleNames, rep.Missing = m.size, m.names, m.missing
+		if o.firmware != nil {
+			frecs, err := firmwareRecords(o.firmware, m.firmware, &rep)
+			if err != nil {
+				return rep, err
+			}
+			recs = append(recs, frecs...)
+		}
 	}
 	for dst, src := range o.files {
 		b, err := os.ReadFile(src)
@@ -266,46 +295,76 @@ func checkStatic(b []byte) error {
 	return nil
 }
 
-func moduleRecords(dir string, always, onDemand []string) (recs []cpio.Record, names, missing []string, size int64, err error) {
+type modules struct {
+	recs     []cpio.Record
+	names    []string
+	missing  []string // on-demand names the tree lacks
+	size     int64
+	firmware map[string][]string // module -> declared firmware
+}
+
+func moduleRecords(dir string, always, onDemand []string) (m modules, err error) {
 	ix, err := kmod.ReadIndex(os.DirFS(dir))
 	if err != nil {
-		return nil, nil, nil, 0, fmt.Errorf("images: modules %s: %w", dir, err)
+		return m, fmt.Errorf("images: modules %s: %w", dir, err)
 	}
 	order, err := ix.Resolve(always)
 	if err != nil {
-		return nil, nil, nil, 0, fmt.Errorf("images: modules %s: %w", dir, err)
+		return m, fmt.Errorf("images: modules %s: %w", dir, err)
 	}
 	var present []string
 	for _, n := range onDemand {
 		if _, ok := ix.Lookup(n); ok {
 			present = append(present, n)
 		} else {
-			missing = append(missing, n)
+			m.missing = append(m.missing, n)
 		}
 	}
 	all, err := ix.Resolve(append(append([]string{}, always...), present...))
 	if err != nil {
-		return nil, nil, nil, 0, fmt.Errorf("images: modules %s: %w", dir, err)
+		return m, fmt.Errorf("images: modules %s: %w", dir, err)
 	}
+	m.names, m.firmware = all, map[string][]string{}
 	base := path.Join("lib/modules", path.Base(dir))
 	for _, n := range all {
 		rel := ix.Path[n]
 		b, err := os.ReadFile(path.Join(dir, rel))
 		if err != nil {
-			return nil, nil, nil, 0, fmt.Errorf("images: %w", err)
+			return m, fmt.Errorf("images: %w", err)
 		}
-		size += int64(len(b))
-		recs = append(recs, cpio.StaticRecord(b, cpio.Info{Name: path.Join(base, rel), Mode: cpio.S_IFREG | 0o644}))
+		if m.firmware[n], err = moduleFirmware(rel, b); err != nil {
+			return m, fmt.Errorf("images: module %w", err)
+		}
+		m.size += int64(len(b))
+		m.recs = append(m.recs, cpio.StaticRecord(b, cpio.Info{Name: path.Join(base, rel), Mode: cpio.S_IFREG | 0o644}))
 	}
 	for name, b := range ix.Filter(all).Files() {
-		recs = append(recs, cpio.StaticRecord(b, cpio.Info{Name: path.Join(base, name), Mode: cpio.S_IFREG | 0o644}))
+		m.recs = append(m.recs, cpio.StaticRecord(b, cpio.Info{Name: path.Join(base, name), Mode: cpio.S_IFREG | 0o644}))
 	}
 	var list strings.Builder
 	for _, n := range order {
 		fmt.Fprintf(&list, "/%s\n", path.Join(base, ix.Path[n]))
 	}
-	recs = append(recs, cpio.StaticRecord([]byte(list.String()), cpio.Info{Name: strings.TrimPrefix(ModulesOrderFile, "/"), Mode: cpio.S_IFREG | 0o644}))
-	return recs, all, missing, size, nil
+	m.recs = append(m.recs, cpio.StaticRecord([]byte(list.String()), cpio.Info{Name: strings.TrimPrefix(ModulesOrderFile, "/"), Mode: cpio.S_IFREG | 0o644}))
+	return m, nil
+}
+
+// firmwareRecords adds the declared firmware found in fsys under
+// lib/firmware, and fills the report's firmware fields.
+func firmwareRecords(fsys fs.FS, declared map[string][]string, rep *Report) ([]cpio.Record, error) {
+	names, by := firmwareNames(declared)
+	found, missing, err := findFirmware(fsys, names)
+	if err != nil {
+		return nil, fmt.Errorf("images: %w", err)
+	}
+	var recs []cpio.Record
+	for _, f := range found {
+		recs = append(recs, cpio.StaticRecord(f.data, cpio.Info{Name: path.Join("lib/firmware", f.name), Mode: cpio.S_IFREG | 0o644}))
+		rep.Firmware += int64(len(f.data))
+		rep.FirmwareFiles = append(rep.FirmwareFiles, f.name)
+	}
+	rep.FirmwareMissing = describeMissing(missing, by)
+	return recs, nil
 }
 
 func compress(w io.Writer, b []byte, c Compression) error {
@@ -323,6 +382,11 @@ func compress(w io.Writer, b []byte, c Compression) error {
 	case Zstd:
 		zw, err = zstd.NewWriter(w, zstd.WithEncoderLevel(zstd.SpeedBestCompression),
 			zstd.WithEncoderConcurrency(1), zstd.WithWindowSize(1<<20))
+	case LZ4:
+		if err := writeLZ4Legacy(w, b); err != nil {
+			return fmt.Errorf("images: lz4: %w", err)
+		}
+		return nil
 	default:
 		return fmt.Errorf("images: unknown compression %q", c)
 	}

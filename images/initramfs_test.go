@@ -10,6 +10,7 @@ import (
 
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
+	"github.com/pierrec/lz4/v4"
 	"github.com/u-root/u-root/pkg/cpio"
 	"github.com/ulikunitz/xz"
 )
@@ -49,6 +50,11 @@ func decompress(t *testing.T, c Compression, b []byte) []byte {
 		var d *zstd.Decoder
 		d, err = zstd.NewReader(bytes.NewReader(b))
 		r = d
+	case LZ4:
+		if !bytes.HasPrefix(b, []byte{0x02, 0x21, 0x4c, 0x18}) {
+			t.Fatalf("lz4: no legacy magic: % x", b[:min(len(b), 4)])
+		}
+		r = lz4.NewReader(bytes.NewReader(b))
 	}
 	if err != nil {
 		t.Fatal(err)
@@ -64,7 +70,7 @@ func TestBuild(t *testing.T) {
 	tree := fakeTree(t)
 	bin := filepath.Join(t.TempDir(), "leapboot")
 	os.WriteFile(bin, []byte("\x7fELF fake"), 0o755)
-	for _, c := range []Compression{None, Gzip, XZ, Zstd} {
+	for _, c := range []Compression{None, Gzip, XZ, Zstd, LZ4} {
 		t.Run(string(c), func(t *testing.T) {
 			var a, b bytes.Buffer
 			opts := []Option{WithInit(bin), WithCompression(c), WithModules(tree, "ext4"), WithContents("etc/leapboot.toml", []byte("x"))}
@@ -177,5 +183,16 @@ func TestRescue(t *testing.T) {
 	}
 	if _, err := Build(io.Discard, WithInit(bin), WithRescue(filepath.Join(t.TempDir(), "none"))); err == nil || !strings.Contains(err.Error(), "busybox-static") {
 		t.Errorf("no busybox: err = %v", err)
+	}
+}
+
+func TestParseCompression(t *testing.T) {
+	for _, s := range []string{"none", "gzip", "xz", "zstd", "lz4"} {
+		if c, err := ParseCompression(s); err != nil || string(c) != s {
+			t.Errorf("ParseCompression(%q) = %q, %v", s, c, err)
+		}
+	}
+	if _, err := ParseCompression("bzip2"); err == nil || !strings.Contains(err.Error(), "lz4") {
+		t.Errorf("ParseCompression(bzip2): err = %v", err)
 	}
 }
