@@ -466,3 +466,68 @@ func TestImageBadPartitions(t *testing.T) {
 		checkGood(t, vols)
 	})
 }
+
+// TestImageSymlinkLoops: an ext4 image whose configs are symbolic links
+// that loop, or lead out of the volume, next to a good image: reading them
+// ends (go-diskfs alone recursed without end on a link to itself), nothing
+// outside the image is read, and links that end inside still work.
+func TestImageSymlinkLoops(t *testing.T) {
+	dir := t.TempDir()
+	root := filepath.Join(dir, "root")
+	for _, d := range []string{"boot/grub", "loader/entries", "extlinux"} {
+		os.MkdirAll(filepath.Join(root, d), 0o755)
+	}
+	for l, target := range map[string]string{
+		"boot/grub/grub.cfg":          "grub.cfg",
+		"loader/entries/ping.conf":    "pong.conf",
+		"loader/entries/pong.conf":    "ping.conf",
+		"loader/entries/escape.conf":  "../../../../../../../../etc/passwd",
+		"loader/entries/absolut.conf": "/etc/passwd",
+		"extlinux/extlinux.conf":      "../extlinux/extlinux.conf",
+		"boot/self":                   ".",
+		"boot/grub/ok.cfg":            "../ok-target",
+		"boot/abs-ok":                 "/boot/self/ok-target",
+	} {
+		if err := os.Symlink(target, filepath.Join(root, l)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	writeFile(t, filepath.Join(root, "boot/ok-target"), "fine")
+	img := filepath.Join(dir, "links.img")
+	if out, err := exec.Command("mkfs.ext4", "-q", "-F", "-L", "links", "-d", root, img, "8M").CombinedOutput(); err != nil {
+		t.Fatalf("mkfs.ext4: %v\n%s", err, out)
+	}
+	good := goodImage(t, dir)
+	bounded(t, "reading the image", func() {
+		vols, closers, err := Images([]string{img, good})
+		if err != nil {
+			t.Errorf("Images: %v", err)
+			return
+		}
+		defer func() {
+			for _, c := range closers {
+				c.Close()
+			}
+		}()
+		h := vols[0]
+		if h.FS == nil {
+			t.Errorf("links volume not readable: %v", h.Err)
+			return
+		}
+		for _, name := range []string{"boot/grub/grub.cfg", "loader/entries/ping.conf", "loader/entries/escape.conf",
+			"loader/entries/absolut.conf", "extlinux/extlinux.conf", "boot/self/self/self/grub/grub.cfg"} {
+			b, err := fs.ReadFile(h.FS, name)
+			t.Logf("%s: %d bytes, %v", name, len(b), err)
+			if err == nil && strings.Contains(string(b), "root:") {
+				t.Errorf("%s read the host's /etc/passwd", name)
+			}
+		}
+		// Links that stay inside and end still work.
+		for _, name := range []string{"boot/grub/ok.cfg", "boot/abs-ok", "boot/self/grub/ok.cfg"} {
+			if b, err := fs.ReadFile(h.FS, name); err != nil || string(b) != "fine" {
+				t.Errorf("%s = %q, %v; want the link's target", name, b, err)
+			}
+		}
+		checkGood(t, vols)
+	})
+}

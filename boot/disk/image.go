@@ -253,12 +253,71 @@ func notExist(name string, err error) error {
 	return err
 }
 
+// readLinker is a go-diskfs filesystem with symbolic links (ext4).
+type readLinker interface {
+	ReadLink(name string) (string, error)
+}
+
+// resolve replaces the symbolic links in name by their targets, inside the
+// volume, giving up after maxSymlinks: go-diskfs's ext4 Open follows links
+// by calling itself, without a bound, so a link to itself would grow the
+// stack until the program dies. Names on filesystems without links are
+// returned as they are.
+func (g guardedFS) resolve(op, name string) (string, error) {
+	rl, ok := g.fsys.(readLinker)
+	if !ok {
+		return name, nil
+	}
+	var done []string
+	todo := strings.Split(name, "/")
+	links := 0
+	for len(todo) > 0 {
+		c := todo[0]
+		todo = todo[1:]
+		switch c {
+		case "", ".":
+			continue
+		case "..":
+			if len(done) > 0 {
+				done = done[:len(done)-1]
+			}
+			continue
+		}
+		p := strings.Join(append(done, c), "/")
+		var target string
+		err := guard("readlink "+p, func() error {
+			var err error
+			target, err = rl.ReadLink(p)
+			return err
+		})
+		if err != nil { // not a link, or not there: Open will say
+			done = append(done, c)
+			continue
+		}
+		if links++; links > maxSymlinks {
+			return "", &fs.PathError{Op: op, Path: name, Err: syscall.ELOOP}
+		}
+		if strings.HasPrefix(target, "/") {
+			done = done[:0]
+		}
+		todo = append(strings.Split(target, "/"), todo...)
+	}
+	if len(done) == 0 {
+		return ".", nil
+	}
+	return strings.Join(done, "/"), nil
+}
+
 func (g guardedFS) Open(name string) (fs.File, error) {
 	if !fs.ValidPath(name) {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrInvalid}
 	}
+	name, err := g.resolve("open", name)
+	if err != nil {
+		return nil, err
+	}
 	var f fs.File
-	err := guard("open "+name, func() error {
+	err = guard("open "+name, func() error {
 		var err error
 		f, err = g.fsys.Open(name)
 		return err
@@ -273,8 +332,12 @@ func (g guardedFS) ReadDir(name string) ([]fs.DirEntry, error) {
 	if !fs.ValidPath(name) {
 		return nil, &fs.PathError{Op: "readdir", Path: name, Err: fs.ErrInvalid}
 	}
+	name, err := g.resolve("readdir", name)
+	if err != nil {
+		return nil, err
+	}
 	var ents []fs.DirEntry
-	err := guard("readdir "+name, func() error {
+	err = guard("readdir "+name, func() error {
 		var err error
 		ents, err = g.fsys.ReadDir(name)
 		return err
@@ -286,8 +349,12 @@ func (g guardedFS) Stat(name string) (fs.FileInfo, error) {
 	if !fs.ValidPath(name) {
 		return nil, &fs.PathError{Op: "stat", Path: name, Err: fs.ErrInvalid}
 	}
+	name, err := g.resolve("stat", name)
+	if err != nil {
+		return nil, err
+	}
 	var fi fs.FileInfo
-	err := guard("stat "+name, func() error {
+	err = guard("stat "+name, func() error {
 		var err error
 		fi, err = g.fsys.Stat(name)
 		return err
