@@ -162,7 +162,7 @@ func TestFailedKexecReturnsToMenu(t *testing.T) {
 // TestCompressions: the kernel unpacks the initramfs in every compression
 // `leapboot image` writes (xz must use CRC32: the kernel knows no other).
 func TestCompressions(t *testing.T) {
-	for _, c := range []images.Compression{images.XZ, images.Zstd, images.None} {
+	for _, c := range []images.Compression{images.XZ, images.Zstd, images.LZ4, images.None} {
 		t.Run(string(c), func(t *testing.T) {
 			initramfs := filepath.Join(t.TempDir(), "initramfs")
 			var b bytes.Buffer
