@@ -531,3 +531,59 @@ func TestImageSymlinkLoops(t *testing.T) {
 		checkGood(t, vols)
 	})
 }
+
+// TestImageBadMBR: an MBR whose second partition lies inside the first and
+// whose third runs far past the end of the disk: the good filesystem in
+// the first is read (with the overlap named), the others are volumes with
+// their problem.
+func TestImageBadMBR(t *testing.T) {
+	dir := t.TempDir()
+	root := filepath.Join(dir, "root")
+	os.MkdirAll(filepath.Join(root, "boot/grub"), 0o755)
+	writeFile(t, filepath.Join(root, "boot/grub/grub.cfg"), "menuentry Good {\n\tlinux /boot/vmlinuz good\n}\n")
+	writeFile(t, filepath.Join(root, "boot/vmlinuz"), "")
+	img := filepath.Join(dir, "mbr.img")
+	if out, err := exec.Command("truncate", "-s", "40M", img).CombinedOutput(); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if out, err := exec.Command("mkfs.ext4", "-q", "-F", "-L", "good", "-d", root, "-E", "offset=1048576", img, "16M").CombinedOutput(); err != nil {
+		t.Fatalf("mkfs.ext4: %v\n%s", err, out)
+	}
+	b, err := os.ReadFile(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	le := binary.LittleEndian
+	le.PutUint32(b[440:], 0x1234abcd)
+	for i, p := range []struct{ start, size uint32 }{{2048, 32768}, {4096, 8192}, {70000, 1 << 30}} {
+		e := b[446+16*i:]
+		e[4] = 0x83
+		le.PutUint32(e[8:], p.start)
+		le.PutUint32(e[12:], p.size)
+	}
+	b[510], b[511] = 0x55, 0xAA
+	if err := os.WriteFile(img, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bounded(t, "reading the image", func() {
+		vols, c, err := Image(img)
+		if err != nil {
+			t.Errorf("Image: %v", err)
+			return
+		}
+		defer c.Close()
+		if len(vols) != 3 {
+			t.Errorf("%d volumes, want 3", len(vols))
+			return
+		}
+		for i, want := range []string{"overlaps partition 2", "overlaps partition 1", "past the end"} {
+			if vols[i].Err == nil || !strings.Contains(vols[i].Err.Error(), want) || !strings.Contains(vols[i].Err.Error(), "mbr.img") {
+				t.Errorf("volume %d: err %v, want %q naming mbr.img", i+1, vols[i].Err, want)
+			}
+		}
+		if vols[0].FS == nil || vols[0].Label != "good" {
+			t.Errorf("the first partition's filesystem was not read: %+v", vols[0])
+		}
+		checkGood(t, vols)
+	})
+}

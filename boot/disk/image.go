@@ -59,9 +59,12 @@ func Image(path string, opts ...Option) ([]*boot.Volume, io.Closer, error) {
 				continue
 			}
 			imageVolume(v, f, p.Start, p.Size)
-			if p.Err != nil && v.Err == nil {
+			switch {
+			case p.Err != nil && v.Err == nil:
 				// Read anyway, as Linux does; the volume says what is wrong.
 				v.Err = fmt.Errorf("disk: %s: %w (read anyway)", path, p.Err)
+			case p.Err != nil:
+				v.Err = fmt.Errorf("disk: %s: %w; %w", path, p.Err, v.Err)
 			}
 			vols = append(vols, v)
 		}
