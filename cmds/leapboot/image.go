@@ -1,3 +1,5 @@
+//go:build !tiny
+
 package main
 
 import (
@@ -13,11 +15,12 @@ import (
 func runImage(args []string) int {
 	fl := flag.NewFlagSet("image", flag.ContinueOnError)
 	out := fl.String("o", "", "output file (required)")
-	comp := fl.String("compress", "gzip", "compression: gzip, xz, zstd or none")
-	initBin := fl.String("init", "", "the leapboot binary to use as /init (default: this program)")
+	comp := fl.String("compress", "gzip", "compression: gzip, xz, zstd, lz4 (the kernel's legacy format) or none")
+	initBin := fl.String("init", "", "the leapboot binary to use as /init (default: "+InitName+" next to this program, the slim build of make build, else this program)")
 	modDir := fl.String("modules-dir", "", "modules tree, lib/modules/VERSION with depmod's files")
 	mods := fl.String("modules", "", "comma-separated modules, aliases or sets (storage, nvme, usb, fs, input, console, boot) loaded at start, with their dependencies")
 	onDemand := fl.String("modules-on-demand", "", "comma-separated modules, aliases or sets loaded only when a device or filesystem needs them (coldplug)")
+	fwDir := fl.String("firmware-dir", images.FirmwareDir, "add the firmware files the modules declare from this directory (\"\" for none)")
 	rescue := fl.Bool("rescue", false, "add a rescue shell and tools (busybox)")
 	busybox := fl.String("busybox", "/bin/busybox", "the statically linked busybox for --rescue (Debian: busybox-static)")
 	ukiOut := fl.Bool("uki", false, "write a unified kernel image (EFI application: --stub, --kernel, the initramfs and --cmdline) instead of the initramfs")
@@ -43,9 +46,13 @@ func runImage(args []string) int {
 		return 2
 	}
 	if *initBin == "" {
-		if *initBin, err = os.Executable(); err != nil {
+		var slim bool
+		if *initBin, slim, err = defaultInit(); err != nil {
 			fmt.Fprintln(os.Stderr, "leapboot image:", err)
 			return 1
+		}
+		if !slim {
+			fmt.Fprintf(os.Stderr, "leapboot image: no %s next to this program: /init is this full build (larger; make build writes both)\n", InitName)
 		}
 	}
 	opts := []images.Option{images.WithInit(*initBin), images.WithCompression(c)}
@@ -55,6 +62,9 @@ func runImage(args []string) int {
 			return 2
 		}
 		opts = append(opts, images.WithModules(*modDir, splitList(*mods)...), images.WithOnDemandModules(splitList(*onDemand)...))
+		if *fwDir != "" {
+			opts = append(opts, images.WithFirmware(*fwDir))
+		}
 	}
 	if *rescue {
 		opts = append(opts, images.WithRescue(*busybox))
@@ -85,8 +95,11 @@ func runImage(args []string) int {
 		fmt.Fprintln(os.Stderr, "leapboot image:", err)
 		return 1
 	}
-	fmt.Fprintf(os.Stderr, "%s: initramfs %d bytes (%s); uncompressed: binary %d, modules %d (%d), tools %d, other %d\n",
-		*out, rep.Compressed, c, rep.Binary, rep.Modules, len(rep.ModuleNames), rep.Tools, rep.Other)
+	fmt.Fprintf(os.Stderr, "%s: initramfs %d bytes (%s); uncompressed: binary %d, modules %d (%d), firmware %d (%d), tools %d, other %d\n",
+		*out, rep.Compressed, c, rep.Binary, rep.Modules, len(rep.ModuleNames), rep.Firmware, len(rep.FirmwareFiles), rep.Tools, rep.Other)
+	if len(rep.FirmwareMissing) > 0 {
+		fmt.Fprintf(os.Stderr, "declared firmware not in %s (left out): %s\n", *fwDir, strings.Join(rep.FirmwareMissing, ", "))
+	}
 	if len(rep.Missing) > 0 {
 		fmt.Fprintf(os.Stderr, "not in this kernel's tree (left out): %s\n", strings.Join(rep.Missing, ", "))
 	}
