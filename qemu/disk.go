@@ -13,7 +13,7 @@ import (
 type Part struct {
 	Name    string // GPT partition name
 	Type    string // sgdisk type code: "ef00" (ESP), "8300" (Linux), "ea00" (XBOOTLDR)
-	FS      string // "vfat" or "ext4"
+	FS      string // "vfat", "ext4", "xfs", "btrfs" or "squashfs"
 	SizeMiB int
 	UUID    string // ext4: the UUID; vfat: the 8-hex-digit volume id
 	Label   string
@@ -143,8 +143,107 @@ func mkfs(img string, off, size int64, p Part) error {
 		args = append(args, p.MkfsArgs...)
 		args = append(args, img, fmt.Sprintf("%dk", size/1024))
 		return run("mkfs.ext4", args...)
+	case "xfs", "btrfs", "squashfs":
+		return mkfsImage(img, off, size, p)
 	}
 	return fmt.Errorf("unknown filesystem %q", p.FS)
+}
+
+// mkfsImage makes an xfs, btrfs or squashfs filesystem holding p.Files in
+// a file of the partition's size, with the real tools, and copies it into
+// the disk image at off. btrfs-progs 6.2 cannot make subvolumes without
+// mounting, so "@" in a path is a plain directory there.
+func mkfsImage(img string, off, size int64, p Part) error {
+	tmp, err := os.MkdirTemp("", "leapboot-mkfs-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	root, fsimg := filepath.Join(tmp, "root"), filepath.Join(tmp, "fs.img")
+	if err := os.MkdirAll(root, 0o755); err != nil {
+		return err
+	}
+	for _, dst := range sortedKeys(p.Files) {
+		t := filepath.Join(root, dst)
+		if err := os.MkdirAll(filepath.Dir(t), 0o755); err != nil {
+			return err
+		}
+		b, err := os.ReadFile(p.Files[dst])
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(t, b, 0o644); err != nil {
+			return err
+		}
+	}
+	switch p.FS {
+	case "squashfs":
+		args := append([]string{root, fsimg, "-noappend", "-all-root", "-quiet", "-no-progress"}, p.MkfsArgs...)
+		if err := run("mksquashfs", args...); err != nil {
+			return err
+		}
+	case "btrfs":
+		if err := run("truncate", "-s", fmt.Sprint(size), fsimg); err != nil {
+			return err
+		}
+		args := []string{"-q", "-f", "--rootdir", root}
+		if p.Label != "" {
+			args = append(args, "-L", p.Label)
+		}
+		if p.UUID != "" {
+			args = append(args, "-U", p.UUID)
+		}
+		if err := run("mkfs.btrfs", append(append(args, p.MkfsArgs...), fsimg)...); err != nil {
+			return err
+		}
+	case "xfs":
+		if err := run("truncate", "-s", fmt.Sprint(size), fsimg); err != nil {
+			return err
+		}
+		proto := filepath.Join(tmp, "proto")
+		if err := os.WriteFile(proto, []byte(xfsProto(root)), 0o644); err != nil {
+			return err
+		}
+		args := []string{"-q", "-f", "-p", proto}
+		if p.Label != "" {
+			args = append(args, "-L", p.Label)
+		}
+		if p.UUID != "" {
+			args = append(args, "-m", "uuid="+p.UUID)
+		}
+		if err := run("mkfs.xfs", append(append(args, p.MkfsArgs...), fsimg)...); err != nil {
+			return err
+		}
+	}
+	if st, err := os.Stat(fsimg); err != nil {
+		return err
+	} else if st.Size() > size {
+		return fmt.Errorf("%s image is %d bytes, the partition %d", p.FS, st.Size(), size)
+	}
+	return run("dd", "if="+fsimg, "of="+img, "bs=512", fmt.Sprintf("seek=%d", off/512), "conv=notrunc,sparse", "status=none")
+}
+
+// xfsProto writes mkfs.xfs's prototype file for the tree at root.
+func xfsProto(root string) string {
+	var b strings.Builder
+	b.WriteString("/dev/null\n0 0\nd--755 0 0\n")
+	var walk func(dir, indent string)
+	walk = func(dir, indent string) {
+		ents, _ := os.ReadDir(dir)
+		for _, e := range ents {
+			p := filepath.Join(dir, e.Name())
+			if e.IsDir() {
+				fmt.Fprintf(&b, "%s%s d--755 0 0\n", indent, e.Name())
+				walk(p, indent+" ")
+				fmt.Fprintf(&b, "%s$\n", indent)
+			} else {
+				fmt.Fprintf(&b, "%s%s ---644 0 0 %s\n", indent, e.Name(), p)
+			}
+		}
+	}
+	walk(root, " ")
+	b.WriteString("$\n")
+	return b.String()
 }
 
 func sortedKeys(m map[string]string) []string {
