@@ -254,6 +254,7 @@ func (i *interp) sourceFile(name string, newCtx bool) (ctl, error) {
 	i.depth++
 	defer func() { i.depth-- }()
 	if !newCtx {
+		defer i.configVars(name)()
 		c := i.runFile(v, p, b)
 		if c == ctlExit {
 			c = ctlNone
@@ -266,7 +267,9 @@ func (i *interp) sourceFile(name string, newCtx bool) (ctl, error) {
 	i.cur = saved.child()
 	savedArgs := i.args
 	i.args = nil
+	restore := i.configVars(name)
 	c := i.runFile(v, p, b)
+	restore()
 	i.args = savedArgs
 	inner := i.cur
 	i.cur = saved
@@ -286,6 +289,47 @@ func (i *interp) sourceFile(name string, newCtx bool) (ctl, error) {
 		return ctlAbort, nil
 	}
 	return ctlNone, nil
+}
+
+// configVars sets $config_file and $config_directory for a config file
+// being read, as GRUB's normal mode does while it reads one (configfile,
+// source and grub.cfg itself), and returns the function that puts the old
+// values back, or unsets them, when the file has been read. Entry bodies
+// run later and so see the values from before.
+func (i *interp) configVars(name string) func() {
+	cf := name
+	if !strings.HasPrefix(name, "(") {
+		cf = "(" + i.get("root") + ")" + name
+	}
+	type saved struct {
+		v  variable
+		ok bool
+	}
+	olds := map[string]saved{}
+	for _, k := range []string{"config_file", "config_directory"} {
+		if v, ok := i.cur.vars[k]; ok {
+			olds[k] = saved{*v, true}
+		} else {
+			olds[k] = saved{}
+		}
+	}
+	dir := cf
+	if k := strings.LastIndexByte(dir, '/'); k >= 0 {
+		dir = dir[:k]
+	}
+	i.cur.vars["config_file"] = &variable{val: cf, exported: true}
+	i.cur.vars["config_directory"] = &variable{val: dir, exported: true}
+	cur := i.cur
+	return func() {
+		for k, o := range olds {
+			if o.ok {
+				v := o.v
+				cur.vars[k] = &v
+			} else {
+				delete(cur.vars, k)
+			}
+		}
+	}
 }
 
 func cmdSource(i *interp, argv []string) (ctl, error) {

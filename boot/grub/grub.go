@@ -297,6 +297,10 @@ func (i *interp) runConfig(c candidate) (boot.Menu, string, srcRef) {
 	budget := min(i.o.limits.Steps, i.o.limits.TotalSteps-i.steps)
 	i.stepLimit = i.steps + max(budget, 0)
 	i.runFile(c.vol, c.path, b)
+	// Normal mode unsets them once the file is read (they were unset
+	// before it); entry bodies run after that.
+	delete(top.vars, "config_file")
+	delete(top.vars, "config_directory")
 	result := &menuResult{ctx: top, file: srcRef{vol: c.vol, path: c.path}}
 	if i.replaced != nil {
 		result = i.replaced

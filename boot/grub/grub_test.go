@@ -73,6 +73,14 @@ func TestEntries(t *testing.T) {
 			errs:    []string{""},
 		},
 		{
+			name:    "unquoted \\xHH stays as written (Red Hat's GRUB, CentOS install media); other escapes drop the backslash",
+			cfg:     "menuentry A {\n linux /vmlinuz stage2=hd:LABEL=CentOS\\x207\\x20x86_64 \"d=e\\x20f\" h=\\x4 i=\\\\x41 j=\\q\n}",
+			files:   []string{"/vmlinuz"},
+			titles:  []string{"A"},
+			cmdline: []string{`BOOT_IMAGE=/vmlinuz stage2=hd:LABEL=CentOS\x207\x20x86_64 d=e\x20f h=x4 i=\x41 j=q`},
+			errs:    []string{""},
+		},
+		{
 			name:    "variables set after the entry are seen when it runs",
 			cfg:     "menuentry A {\n linux /vmlinuz $opts\n}\nset opts=quiet",
 			files:   []string{"/vmlinuz"},
@@ -649,5 +657,28 @@ func TestBtrfsSubvolumeLayouts(t *testing.T) {
 		if e.Kernel.Path != "/"+sub+"/boot/vmlinuz" || e.Err != nil || e.Origin.Path != "/"+sub+"/boot/grub/grub.cfg" {
 			t.Errorf("%s: kernel %v origin %v err %v", sub, e.Kernel, e.Origin, e.Err)
 		}
+	}
+}
+
+// TestConfigDirectory: $config_directory is the directory of the file
+// being read (grub.cfg, a sourced file), put back after it is read, and
+// unset in entry bodies, which run after grub.cfg, as GRUB's normal mode
+// does.
+func TestConfigDirectory(t *testing.T) {
+	vols := oneVol(`set a="$config_directory"
+source /boot/grub/sub/x.cfg
+set c="$config_directory"
+menuentry A { linux /vmlinuz a=$a b=$b c=$c e=$config_directory f=$config_file; }
+`, "/vmlinuz")
+	vols[0].FS.(fstest.MapFS)["boot/grub/sub/x.cfg"] = file(`set b="$config_directory"`)
+	m := parse(t, vols)
+	if len(m.Entries) != 1 {
+		t.Fatalf("%d entries", len(m.Entries))
+	}
+	got := m.Entries[0].Cmdline
+	dev := "(hd0,gpt1)"
+	want := "BOOT_IMAGE=/vmlinuz a=" + dev + "/boot/grub b=" + dev + "/boot/grub/sub c=" + dev + "/boot/grub e= f="
+	if got != want {
+		t.Errorf("cmdline %q, want %q", got, want)
 	}
 }

@@ -160,6 +160,20 @@ func (l *lexer) word() (word, bool) {
 				continue
 			}
 			n := l.src[l.pos+1]
+			if n == 'x' && l.pos+3 < len(l.src) && isHex(l.src[l.pos+2]) && isHex(l.src[l.pos+3]) {
+				// \xHH stays as written, as in the GRUB of Red Hat,
+				// Fedora and CentOS ("Pass \x[[:hex:]][[:hex:]] straight
+				// through unmolested"), whose install media rely on it
+				// (inst.stage2=hd:LABEL=CentOS\x207\x20x86_64);
+				// loaderCmdline passes it on to the kernel the same way.
+				flush()
+				quoted = true
+				lit.WriteString(l.src[l.pos : l.pos+4])
+				flush()
+				quoted = false
+				l.pos += 4
+				continue
+			}
 			l.pos += 2
 			if n == '\n' {
 				l.line++
