@@ -37,7 +37,8 @@ type Volume struct {
 	// "scsi", "virtio", "mmc" (owners deny "bus:usb", say).
 	Bus string
 	// FS reads the filesystem. It is nil when the volume could not be read;
-	// Err then says why.
+	// Err then says why. Err can also be set while FS still reads, for a
+	// damaged volume whose good parts are used (a cut-short ext4 image).
 	FS  fs.FS
 	Err error
 	// Mount is where the running kernel has the filesystem mounted (by

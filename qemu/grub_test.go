@@ -262,7 +262,7 @@ func TestGrubenvWrite(t *testing.T) {
 		t.Fatal(err)
 	}
 	at := bytes.Index(before, []byte(env))
-	if at < 0 || bytes.Index(before[at+1:], []byte(env)) >= 0 {
+	if at < 0 || bytes.Contains(before[at+1:], []byte(env)) {
 		t.Fatal("cannot find the grubenv block in the image exactly once")
 	}
 

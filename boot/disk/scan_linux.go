@@ -171,6 +171,7 @@ func unescapeMount(s string) string {
 // Problems and left out.
 func Scan(ctx context.Context, opts ...Option) (*Scanned, error) {
 	o := newOptions(opts)
+	began := time.Now()
 	devs, err := listBlock("/sys")
 	if err != nil {
 		return nil, err
@@ -259,6 +260,7 @@ func Scan(ctx context.Context, opts ...Option) (*Scanned, error) {
 		}(i, d, v)
 	}
 	wg.Wait()
+	o.log.Debug("identified", "devices", len(devs), "after", time.Since(began).Round(time.Millisecond))
 
 	// Mount in parallel too; the modules a type needs are loaded first,
 	// once per type.
@@ -286,7 +288,7 @@ func Scan(ctx context.Context, opts ...Option) (*Scanned, error) {
 		case !mountable(v.FSType):
 			v.Err = fmt.Errorf("disk: %s: %s is not readable here", v.Device, v.FSType)
 		case mounted:
-			v.FS, v.Mount = os.DirFS(mp), mp
+			v.FS, v.Mount = dirFS(mp), mp
 		default:
 			if o.modules != nil && !loadedFS[v.FSType] {
 				loadedFS[v.FSType] = true
@@ -305,13 +307,14 @@ func Scan(ctx context.Context, opts ...Option) (*Scanned, error) {
 		}(j)
 	}
 	wg.Wait()
+	o.log.Debug("mounted all", "filesystems", len(jobs), "after", time.Since(began).Round(time.Millisecond))
 	for _, j := range jobs {
 		if j.err != nil {
 			j.v.Err = fmt.Errorf("disk: mount %s (%s): %w", j.v.Device, j.v.FSType, j.err)
 			continue
 		}
 		res.mounted = append(res.mounted, j.dir)
-		j.v.FS, j.v.Mount = os.DirFS(j.dir), j.dir
+		j.v.FS, j.v.Mount = dirFS(j.dir), j.dir
 		o.log.Debug("mounted", "device", j.v.Device, "type", j.v.FSType, "at", j.dir)
 	}
 	return res, nil

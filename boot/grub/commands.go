@@ -363,7 +363,13 @@ var searchOptions = []optSpec{
 	{long: "set", short: 's', arg: true, optional: true},
 	{long: "no-floppy", short: 'n'},
 	{long: "efidisk-only"},
-	{long: "hint*", short: 'h', arg: true},
+	{long: "hint", short: 'h', arg: true},
+	{long: "hint-bios", arg: true},
+	{long: "hint-efi", arg: true},
+	{long: "hint-baremetal", arg: true},
+	{long: "hint-ieee1275", arg: true},
+	{long: "hint-arc", arg: true},
+	{long: "hint-*", arg: true}, // future platforms: accepted, unused
 }
 
 func cmdSearch(i *interp, argv []string) (ctl, error) {
@@ -396,8 +402,16 @@ func cmdSearch(i *interp, argv []string) (ctl, error) {
 			varName = "root"
 		}
 	}
+	// GRUB tries --hint, then this platform's (--hint-efi on EFI,
+	// --hint-bios on a PC), then --hint-baremetal; other platforms' hints
+	// and words after the name are not used.
 	hints := append([]string{}, opts["hint"]...)
-	hints = append(hints, pos[1:]...)
+	if i.o.platform == "efi" {
+		hints = append(hints, opts["hint-efi"]...)
+	} else {
+		hints = append(hints, opts["hint-bios"]...)
+	}
+	hints = append(hints, opts["hint-baremetal"]...)
 	return ctlNone, i.search(kind, pos[0], varName, hints)
 }
 
