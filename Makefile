@@ -8,11 +8,22 @@ KDIR    = .cache/kernel
 
 all: build
 
-build: out/leapboot
+# out/leapboot is the full tool; out/leapboot-init the slim /init that
+# `leapboot image` embeds by default: -tags tiny leaves out image mode
+# (go-diskfs) and the image builder, tcell_minimal the terminal types
+# /init never sees, and -l (no inlining) makes the code smaller. Keep in
+# step with qemu/demo.go (InitBuildFlags).
+GOFLAGS_INIT  = $(GOFLAGS_BUILD) -tags tiny,tcell_minimal -gcflags=all=-l
+
+build: out/leapboot out/leapboot-init
 
 out/leapboot: FORCE
 	@mkdir -p out
 	CGO_ENABLED=0 $(GO) build $(GOFLAGS_BUILD) -o $@ ./cmds/leapboot
+
+out/leapboot-init: FORCE
+	@mkdir -p out
+	CGO_ENABLED=0 $(GO) build $(GOFLAGS_INIT) -o $@ ./cmds/leapboot
 
 FORCE:
 

@@ -54,7 +54,7 @@ func ParseCompression(s string) (Compression, error) {
 }
 
 // ModulesOrderFile lists, one per line, the module files /init loads in order.
-const ModulesOrderFile = "/lib/modules/leapboot.order"
+const ModulesOrderFile = kmod.OrderFile
 
 type options struct {
 	busybox     string

@@ -54,9 +54,11 @@ func RepoRoot() (string, error) {
 	return filepath.Dir(strings.TrimSpace(string(out))), nil
 }
 
-// GoBuild builds a static binary of the package pkg into out.
-func GoBuild(pkg, out string) error {
-	cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", out, pkg)
+// GoBuild builds a static binary of the package pkg into out; flags go
+// before the package (InitBuildFlags for the slim /init).
+func GoBuild(pkg, out string, flags ...string) error {
+	args := append(append([]string{"build", "-trimpath", "-ldflags=-s -w"}, flags...), "-o", out, pkg)
+	cmd := exec.Command("go", args...)
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if b, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("go build %s: %w\n%s", pkg, err, b)
@@ -87,7 +89,8 @@ type DemoEntry struct {
 type Demo struct {
 	Initramfs string
 	Disk      string
-	Leapboot  string // the leapboot binary inside the initramfs
+	Leapboot  string // the full leapboot build: the host tool (list --image, image)
+	Init      string // the slim /init build (InitBuildFlags) inside the demo initramfs
 	DemoInit  string // the /init of the demo initrds
 	Kernel    Kernel
 	RootUUID  string
@@ -102,12 +105,21 @@ const (
 	DemoRootPart = "e5b00001-0000-4000-8000-000000000002"
 )
 
-// BuildDemo builds the leapboot binary, the demo initrds, the leapboot
+// InitBuildFlags build the slim /init as `make build` builds
+// out/leapboot-init (keep them in step with the Makefile's GOFLAGS_INIT):
+// no image mode or image builder, tcell's base terminal types, no inlining.
+var InitBuildFlags = []string{"-tags", "tiny,tcell_minimal", "-gcflags=all=-l"}
+
+// BuildDemo builds the leapboot binaries (full and slim /init), the demo initrds, the leapboot
 // initramfs and the demo disk into dir.
 func BuildDemo(dir string, k Kernel) (*Demo, error) {
 	leapboot := filepath.Join(dir, "leapboot")
+	initBin := filepath.Join(dir, "leapboot-init")
 	demoinit := filepath.Join(dir, "demoinit")
 	if err := GoBuild("github.com/leapboot/leapboot/cmds/leapboot", leapboot); err != nil {
+		return nil, err
+	}
+	if err := GoBuild("github.com/leapboot/leapboot/cmds/leapboot", initBin, InitBuildFlags...); err != nil {
 		return nil, err
 	}
 	if err := GoBuild("github.com/leapboot/leapboot/qemu/demoinit", demoinit); err != nil {
@@ -118,9 +130,9 @@ func BuildDemo(dir string, k Kernel) (*Demo, error) {
 			return nil, err
 		}
 	}
-	d := &Demo{Initramfs: filepath.Join(dir, "leapboot.cpio.gz"), Disk: filepath.Join(dir, "demo.img"), Leapboot: leapboot, DemoInit: demoinit, Kernel: k, RootUUID: DemoRootUUID}
+	d := &Demo{Initramfs: filepath.Join(dir, "leapboot.cpio.gz"), Disk: filepath.Join(dir, "demo.img"), Leapboot: leapboot, Init: initBin, DemoInit: demoinit, Kernel: k, RootUUID: DemoRootUUID}
 	var b bytes.Buffer
-	opts := []images.Option{images.WithInit(leapboot)}
+	opts := []images.Option{images.WithInit(initBin)}
 	if k.Modules != "" {
 		opts = append(opts, images.WithModules(k.Modules, BootModules...))
 	}

@@ -21,7 +21,6 @@ import (
 	"github.com/leapboot/leapboot/boot/kexec"
 	"github.com/leapboot/leapboot/boot/kmod"
 	"github.com/leapboot/leapboot/config"
-	"github.com/leapboot/leapboot/images"
 	"github.com/leapboot/leapboot/menu"
 )
 
@@ -177,7 +176,7 @@ func loadModules(ctx context.Context) (*kmod.Loader, []string, []error) {
 		return nil, nil, []error{err}
 	}
 	var names []string
-	if b, err := os.ReadFile(images.ModulesOrderFile); err == nil {
+	if b, err := os.ReadFile(kmod.OrderFile); err == nil {
 		for _, p := range strings.Fields(string(b)) {
 			names = append(names, kmod.Name(p))
 		}
