@@ -61,33 +61,24 @@ func main() {
 	}
 	var code int
 	switch cmd, args := os.Args[1], os.Args[2:]; cmd {
-	case "list":
-		code = runList(args)
-	case "image":
-		code = runImage(args)
-	case "reboot":
-		code = runReboot(args)
-	case "status":
-		code = runStatus(args)
-	case "grub-check":
-		code = runGrubCheck(args)
-	case "unload":
-		code = runUnload(args)
 	case "init":
 		code = runInit(args)
-	case "menu":
-		code = runMenu(args)
-	case "config":
-		code = runConfig(args)
-	case "passwd":
-		code = runPasswd(args)
 	case "version":
 		fmt.Println("leapboot", version)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 	default:
-		fmt.Fprintf(os.Stderr, "leapboot: unknown command %q\n%s", cmd, usage)
-		code = 2
+		run, ok := commands[cmd]
+		switch {
+		case ok:
+			code = run(args)
+		case slimBuild:
+			fmt.Fprintf(os.Stderr, "leapboot: %q is not in this slim /init build (-tags tiny), which only boots: use the full leapboot (make build: out/leapboot)\n", cmd)
+			code = 2
+		default:
+			fmt.Fprintf(os.Stderr, "leapboot: unknown command %q\n%s", cmd, usage)
+			code = 2
+		}
 	}
 	os.Exit(code)
 }
