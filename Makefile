@@ -4,7 +4,7 @@ KERNEL  ?=
 GOFLAGS_BUILD = -trimpath -ldflags='-s -w'
 KDIR    = .cache/kernel
 
-.PHONY: all build deps kernel run run-uefi test unit e2e bench fuzz lint clean
+.PHONY: all build deps kernel run run-uefi run-rom test unit e2e bench fuzz lint clean
 
 all: build
 
@@ -44,6 +44,12 @@ run: deps $(if $(KERNEL),,kernel) build
 run-uefi: $(if $(KERNEL),,kernel) build
 	@LEAPBOOT_EXTRA_PACKAGES="ovmf systemd-boot-efi" sh qemu/setup.sh
 	$(GO) run ./qemu/rundemo -uefi $(if $(KERNEL),-kernel $(KERNEL))
+
+# The demo from a LinuxBoot flash image: OVMF with leapboot's UKI in place of
+# its UEFI Shell (images/rom), QEMU's whole firmware (-bios, 16 MiB).
+run-rom: $(if $(KERNEL),,kernel) build
+	@LEAPBOOT_EXTRA_PACKAGES="ovmf systemd-boot-efi" sh qemu/setup.sh
+	$(GO) run ./qemu/rundemo -rom $(if $(KERNEL),-kernel $(KERNEL))
 
 # Every test, the QEMU end-to-end tests included.
 test: kernel lint

@@ -37,8 +37,10 @@ var ShellGUID = *guid.MustParse("7C04A583-9E3E-4F1C-AD65-E05268D0B4D1")
 
 // LinuxBootRemovals are the DXE drivers Build removes by default, by
 // file GUID: the network stack, TLS, HTTP and PXE boot, iSCSI, the Shell's
-// extra commands, the setup screens, TPM measurement and a few others. The
-// kernel does all of that after the firmware hands over.
+// extra commands, the setup screens, TPM measurement, and the disk, USB and
+// graphics drivers. The kernel does all of that after the firmware hands
+// over; the boot manager then starts the payload at once, with no disk boot
+// options to try first.
 var LinuxBootRemovals = map[string]string{
 	"19618BCE-55AE-09C6-37E9-4CE04084C7A1": "httpDynamicCommand",
 	"A487A478-51EF-48AA-8794-7BEE2A0562F1": "tftpDynamicCommand",
@@ -75,6 +77,36 @@ var LinuxBootRemovals = map[string]string{
 	"13AC6DD0-73D0-11D4-B06B-00AA00BD6DE7": "EbcDxe",
 	"905F13B0-8F91-4B0A-BD76-E1E78F9422E4": "UdfDxe",
 	"F74D20EE-37E7-48FC-97F7-9B1047749C69": "LogoDxe",
+	// Disks, USB, graphics and the setup browser: the kernel drives them.
+	"0A66E322-3740-4CCE-AD62-BD172CECCA35": "ScsiDisk",
+	"5E523CB4-D397-4986-87BD-A6DD8B22F455": "AtaAtapiPassThruDxe",
+	"5BE3BDF4-53CF-46A3-A6A9-73C34A6E5EE3": "NvmExpressDxe",
+	"961578FE-B6B7-44C3-AF35-6BC705CD2B1F": "Fat",
+	"7BD9DDF7-8B83-488E-AEC9-24C78610289C": "VirtioFsDxe",
+	"19DF145A-B1D4-453F-8507-38816676D7F6": "AtaBusDxe",
+	"1FA1F39E-FEFF-4AAE-BD7B-38A070A3B609": "PartitionDxe",
+	"0167CCC4-D0F7-4F21-A3EF-9E64B7CDCE8B": "ScsiBus",
+	"FAB5D4F4-83C0-4AAF-8480-442D11DF6CEA": "VirtioScsiDxe",
+	"6B38F7B4-AD98-40E9-9093-ACA2B5A253C4": "DiskIoDxe",
+	"11D92DFB-3CA9-4F93-BA2E-4780ED3E03B5": "VirtioBlkDxe",
+	"021722D8-522B-4079-852A-FE44C2C13F49": "SataController",
+	"9FB4B4A7-42C0-4BCD-8540-9BCC6711F83E": "UsbMassStorageDxe",
+	"B7F50E91-A759-412C-ADE4-DCD03E7F7C28": "XhciDxe",
+	"BDFE430E-8F2A-4DB0-9991-6F856594777E": "EhciDxe",
+	"240612B7-A063-11D4-9A3A-0090273FC14D": "UsbBusDxe",
+	"2FB92EFA-2EE0-4BAE-9EB6-7464125E1EF7": "UhciDxe",
+	"2D2E62CF-9ECF-43B7-8219-94E7FC713DFE": "UsbKbDxe",
+	"C4D1F932-821F-4744-BF06-6D30F7730F8D": "Ps2KeyboardDxe",
+	"D6099B94-CD97-4CC5-8714-7F6312701A8A": "VirtioGpuDxe",
+	"DCE1B094-7DC6-45D0-9FDD-D7FC3CC3E4EF": "QemuRamfbDxe",
+	"58E26F0D-CBAC-4BBA-B70F-18221415665A": "VirtioRngDxe",
+	"FA20568B-548B-4B2B-81EF-1BA08D4A3CEC": "BootScriptExecutorDxe",
+	"806040CA-DAD9-4978-A3B4-2D2AB0C8A48F": "QemuKernelLoaderFsDxe",
+	"EBF8ED7C-0DD1-4787-84F1-F48D537DCACF": "DriverHealthManagerDxe",
+	"EBF342FE-B1D3-4EF8-957C-8048606FF671": "SetupBrowser",
+	"E660EA85-058E-4B55-A54B-F02F83A24707": "DisplayEngine",
+	// SecurityStubDxe (F80697E9-...) stays: without it OVMF stops with an
+	// invalid-opcode exception before the boot manager runs.
 }
 
 // DefaultSize is the size of the flash image Build writes: 16 MiB, a

@@ -1,7 +1,9 @@
 // Command rundemo is `make run`: it builds leapboot, its initramfs and the
 // demo disk, then boots them in QEMU with the serial console on this
 // terminal. Quit QEMU with Ctrl-A then X. With -uefi (`make run-uefi`)
-// OVMF boots leapboot as a unified kernel image from an ESP instead.
+// OVMF boots leapboot as a unified kernel image from an ESP instead; with
+// -rom (`make run-rom`) the UKI is inside a LinuxBoot flash image made from
+// OVMF, which is QEMU's whole firmware.
 package main
 
 import (
@@ -14,6 +16,7 @@ import (
 	"strings"
 
 	"github.com/leapboot/leapboot/images"
+	"github.com/leapboot/leapboot/images/rom"
 	"github.com/leapboot/leapboot/qemu"
 )
 
@@ -30,14 +33,22 @@ func main() {
 	dir := flag.String("dir", ".cache/demo", "where to build the demo")
 	extra := flag.String("append", "", "more kernel parameters for leapboot's kernel")
 	uefi := flag.Bool("uefi", false, "boot through OVMF: leapboot as a UKI, \\EFI\\BOOT\\BOOTX64.EFI on an ESP")
+	romFlag := flag.Bool("rom", false, "boot a flash image: OVMF with leapboot's UKI in place of the UEFI Shell, as -bios")
 	flag.Parse()
-	if err := run(*kernel, *modules, *dir, *extra, *uefi); err != nil {
+	mode := ""
+	switch {
+	case *uefi:
+		mode = "uefi"
+	case *romFlag:
+		mode = "rom"
+	}
+	if err := run(*kernel, *modules, *dir, *extra, mode); err != nil {
 		fmt.Fprintln(os.Stderr, "rundemo:", err)
 		os.Exit(1)
 	}
 }
 
-func run(kernel, modules, dir, extra string, uefi bool) error {
+func run(kernel, modules, dir, extra, mode string) error {
 	var k qemu.Kernel
 	if kernel != "" {
 		k = qemu.Kernel{Vmlinuz: kernel, Modules: modules}
@@ -58,8 +69,13 @@ func run(kernel, modules, dir, extra string, uefi bool) error {
 	}
 	// quiet keeps the kernel's log off the menu's screen.
 	o := d.Options(strings.TrimSpace("quiet " + extra))
-	if uefi {
+	switch mode {
+	case "uefi":
 		if o, err = uefiOptions(d, dir, o); err != nil {
+			return err
+		}
+	case "rom":
+		if o, err = romOptions(d, dir, o); err != nil {
 			return err
 		}
 	}
@@ -110,5 +126,52 @@ func uefiOptions(d *qemu.Demo, dir string, o qemu.Options) (qemu.Options, error)
 	o.Kernel, o.Initrd, o.Append = "", "", ""
 	o.Disks = append([]qemu.Disk{{Path: esp, ReadOnly: true}}, o.Disks...)
 	o.Extra = append(o.Extra, "-drive", "if=pflash,format=raw,readonly=on,file="+ovmfCode, "-drive", "if=pflash,format=raw,file="+varsCopy)
+	return o, nil
+}
+
+// romModules are the modules of the initramfs in the flash image, as in
+// qemu/rom_test.go: virtio and FAT only, so that it fits in OVMF's DXE
+// volume; the demo's ext4 GRUB entries are not seen, its ESP entry is.
+var romModules = []string{"virtio_pci", "virtio_blk", "vfat", "nls_cp437", "nls_ascii"}
+
+// romOptions boots the demo from a flash image: OVMF with a UKI (the
+// kernel, the slim /init with romModules, xz) in place of its Shell, as
+// QEMU's -bios.
+func romOptions(d *qemu.Demo, dir string, o qemu.Options) (qemu.Options, error) {
+	stub, err := os.ReadFile(ukiStub)
+	if err != nil {
+		return o, fmt.Errorf("%w: install systemd-boot-efi", err)
+	}
+	firmware, err := os.ReadFile(ovmfCode)
+	if err != nil {
+		return o, fmt.Errorf("%w: install ovmf", err)
+	}
+	kernel, err := os.ReadFile(o.Kernel)
+	if err != nil {
+		return o, err
+	}
+	var initramfs, uki, flash bytes.Buffer
+	opts := []images.Option{images.WithInit(d.Init), images.WithCompression(images.XZ)}
+	if d.Kernel.Modules != "" {
+		opts = append(opts, images.WithModules(d.Kernel.Modules, romModules...))
+	}
+	if _, err := images.Build(&initramfs, opts...); err != nil {
+		return o, err
+	}
+	if err := images.BuildUKI(&uki, stub, kernel, images.WithUKIInitrd(initramfs.Bytes()), images.WithUKICmdline(o.Append)); err != nil {
+		return o, err
+	}
+	fmt.Println("building the flash image (LZMA: a minute or two)")
+	rep, err := rom.Build(&flash, firmware, uki.Bytes())
+	if err != nil {
+		return o, err
+	}
+	p := filepath.Join(dir, "leapboot.rom")
+	if err := os.WriteFile(p, flash.Bytes(), 0o644); err != nil {
+		return o, err
+	}
+	fmt.Printf("%s: %d bytes; UKI %d bytes in OVMF's %d-byte DXE volume, %d bytes free\n", p, rep.Size, rep.Payload, rep.DXEFV, rep.DXEFVFree)
+	o.Kernel, o.Initrd, o.Append = "", "", ""
+	o.Extra = append(o.Extra, "-bios", p)
 	return o, nil
 }
