@@ -55,6 +55,19 @@ run-rom: $(if $(KERNEL),,kernel) build
 test: kernel lint
 	@sh qemu/setup.sh test
 	$(GO) test -count=1 -timeout 25m ./...
+	$(MAKE) fuzz FUZZTIME=10s
+
+# Every fuzz target for FUZZTIME each, starting from its kept corpus
+# (testdata/fuzz); make test runs them briefly, longer runs are by hand.
+FUZZTIME ?= 1m
+fuzz:
+	@for f in $$(grep -rl --include='*_test.go' --exclude-dir=.cache --exclude-dir=out '^func Fuzz' boot config menu images cmds qemu); do \
+	  for fn in $$(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' $$f); do \
+	    echo "fuzz $$(dirname $$f) $$fn ($(FUZZTIME))"; \
+	    $(GO) test -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) ./$$(dirname $$f)/ >/tmp/leapboot-fuzz.log 2>&1 \
+	      || { cat /tmp/leapboot-fuzz.log; exit 1; }; \
+	  done; \
+	done
 
 unit:
 	$(GO) test -short ./...
