@@ -4,8 +4,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,6 +11,7 @@ import (
 	"time"
 
 	"github.com/leapboot/leapboot/boot"
+	"github.com/leapboot/leapboot/boot/boottest"
 	"github.com/leapboot/leapboot/boot/uki/ukitest"
 )
 
@@ -55,60 +54,11 @@ func render(m boot.Menu) string {
 	return b.String()
 }
 
-// sidecarFS hides u-root's volume metadata files (UUID, LABEL, TYPE,
-// PARTLABEL at the root), which are not on the real disk.
-type sidecarFS struct{ fs.FS }
-
-var sidecars = map[string]bool{"UUID": true, "LABEL": true, "TYPE": true, "PARTLABEL": true}
-
-func (s sidecarFS) Open(name string) (fs.File, error) {
-	if sidecars[name] {
-		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
-	}
-	return s.FS.Open(name)
-}
-
-func (s sidecarFS) ReadDir(name string) ([]fs.DirEntry, error) {
-	ents, err := fs.ReadDir(s.FS, name)
-	if name != "." {
-		return ents, err
-	}
-	var out []fs.DirEntry
-	for _, e := range ents {
-		if !sidecars[e.Name()] {
-			out = append(out, e)
-		}
-	}
-	return out, err
-}
-
-// corpusVolume makes a volume of a testdata/corpus directory.
-func corpusVolume(dir, partType string) *boot.Volume {
-	v := &boot.Volume{Device: filepath.Base(dir), PartType: partType, FS: sidecarFS{os.DirFS(dir)}}
-	read := func(n string) string {
-		b, _ := os.ReadFile(filepath.Join(dir, n))
-		return strings.TrimSpace(string(b))
-	}
-	v.UUID, v.Label, v.FSType, v.PartLabel = read("UUID"), read("LABEL"), read("TYPE"), read("PARTLABEL")
-	return v
-}
+func corpusVolume(dir, partType string) *boot.Volume { return boottest.CorpusVolume(dir, partType) }
 
 func golden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if string(want) != got {
-		t.Errorf("%s differs from the golden file (go test -update rewrites it):\n--- got\n%s--- want\n%s", path, got, want)
-	}
+	boottest.Golden(t, filepath.Join("testdata", name+".golden"), got, *update)
 }
 
 // TestCorpus checks real configurations against goldens (checked by hand

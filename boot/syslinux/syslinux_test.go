@@ -4,8 +4,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,6 +11,7 @@ import (
 	"time"
 
 	"github.com/leapboot/leapboot/boot"
+	"github.com/leapboot/leapboot/boot/boottest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -47,48 +46,14 @@ func render(m boot.Menu) string {
 	return b.String()
 }
 
-// sidecarFS hides u-root's volume metadata files (UUID, LABEL, TYPE,
-// PARTLABEL at the root), which are not on the real disk.
-type sidecarFS struct{ fs.FS }
-
-var sidecars = map[string]bool{"UUID": true, "LABEL": true, "TYPE": true, "PARTLABEL": true}
-
-func (s sidecarFS) Open(name string) (fs.File, error) {
-	if sidecars[name] {
-		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
-	}
-	return s.FS.Open(name)
-}
-
-func corpusVolume(dir string) *boot.Volume {
-	v := &boot.Volume{Device: filepath.Base(dir), FS: sidecarFS{os.DirFS(dir)}}
-	b, _ := os.ReadFile(filepath.Join(dir, "UUID"))
-	v.UUID = strings.TrimSpace(string(b))
-	return v
-}
-
 func TestCorpus(t *testing.T) {
 	for _, name := range []string{
 		"petitboot-syn-syslinux-include", "debian-10-installer-iso-isolinux", "qubes-3.2-install-iso-isolinux",
 		"ubuntu-10.04-iso-isolinux", "debian-9-live-iso", "fedora-27-workstation-live-iso",
 	} {
 		t.Run(name, func(t *testing.T) {
-			m := Parse(context.Background(), []*boot.Volume{corpusVolume(filepath.Join("testdata", "corpus", name))})
-			got := render(m)
-			path := filepath.Join("testdata", name+".golden")
-			if *update {
-				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (go test -update creates it)", err)
-			}
-			if string(want) != got {
-				t.Errorf("%s differs (go test -update rewrites it):\n--- got\n%s--- want\n%s", path, got, want)
-			}
+			v := boottest.CorpusVolume(filepath.Join("testdata", "corpus", name), "")
+			boottest.Golden(t, filepath.Join("testdata", name+".golden"), render(Parse(context.Background(), []*boot.Volume{v})), *update)
 		})
 	}
 }
