@@ -11,55 +11,6 @@ import (
 	"github.com/leapboot/leapboot/images/rom"
 )
 
-// TestROMBootsKernelPayload: a LinuxBoot-style flash image made from
-// Debian's OVMF by rom.Build, with a UKI (Debian's kernel, the demo
-// init as its initramfs, a command line) in place of the UEFI Shell, is
-// QEMU's whole firmware (-bios, 16 MiB; no disk, no -kernel). OVMF's boot
-// manager starts the payload from the flash, and the kernel runs its init
-// with the built-in command line.
-//
-// TestROMLeapboot puts leapboot itself in the flash.
-func TestROMBootsKernelPayload(t *testing.T) {
-	dir := t.TempDir()
-	stub, err := os.ReadFile(ukiStub)
-	if err != nil {
-		t.Fatalf("%v: install systemd-boot-efi (qemu/setup.sh test does)", err)
-	}
-	firmware, err := os.ReadFile(ovmfCode)
-	if err != nil {
-		t.Fatalf("%v: install ovmf (qemu/setup.sh test does)", err)
-	}
-	kernel, err := os.ReadFile(demo.Kernel.Vmlinuz)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var initrd, uki, flash bytes.Buffer
-	if _, err := images.Build(&initrd, images.WithInit(demo.DemoInit), images.WithCompression(images.XZ),
-		images.WithContents("entries/rom", []byte("rom\n"))); err != nil {
-		t.Fatal(err)
-	}
-	const cmdline = "console=ttyS0 panic=-1 demo.entry=rom"
-	if err := images.BuildUKI(&uki, stub, kernel, images.WithUKIInitrd(initrd.Bytes()), images.WithUKICmdline(cmdline)); err != nil {
-		t.Fatal(err)
-	}
-	rep, err := rom.Build(&flash, firmware, uki.Bytes())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("flash image: %d bytes; payload %d bytes; DXE volume %d bytes, %d free after removing %d bytes of drivers; FVMAIN_COMPACT %d bytes",
-		rep.Size, rep.Payload, rep.DXEFV, rep.DXEFVFree, rep.RemovedBytes, rep.MainFV)
-	p := filepath.Join(dir, "leapboot.rom")
-	if err := os.WriteFile(p, flash.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	vm := boot(t, Options{Extra: []string{"-bios", p}})
-	// OVMF's boot manager still calls the Shell's boot option by its name.
-	if _, err := vm.Expect(`starting Boot\d+ "EFI Internal Shell" from Fv\(7CB8BDC9-F8EB-4F34-AAEA-3EE4AF6516A1\)/FvFile\(7C04A583-9E3E-4F1C-AD65-E05268D0B4D1\)`, bootTimeout); err != nil {
-		t.Fatalf("OVMF did not start the payload from the flash: %v", err)
-	}
-	expectBooted(t, vm, DemoEntry{Title: "flash payload", Initrds: "rom", Cmdline: cmdline})
-}
-
 // ROMModules are the modules of the leapboot initramfs in the flash image:
 // virtio disks and FAT only, so that kernel and initramfs fit in OVMF's
 // 12 MiB DXE volume (ext4 and its dependencies add about 0.5 MB xz).
@@ -69,7 +20,8 @@ var ROMModules = []string{"virtio_pci", "virtio_blk", "vfat", "nls_cp437", "nls_
 // the slim /init, ROMModules, xz) as QEMU's only firmware: OVMF starts it
 // from the flash, the leapboot menu shows the demo disk's ESP entry, and
 // picking it kexecs the demo system. If the payload ever outgrows the DXE
-// volume, the test fails with rom.Build's exact shortfall.
+// volume, the test fails with rom.Build's exact shortfall. The boot manager
+// still calls the Shell's boot option by its name.
 func TestROMLeapboot(t *testing.T) {
 	stub, err := os.ReadFile(ukiStub)
 	if err != nil {
