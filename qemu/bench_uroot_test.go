@@ -250,12 +250,15 @@ func BenchmarkInitToKexecVsURoot(b *testing.B) {
 		if m[0] != "0" {
 			b.Fatalf("leapboot loaded %s modules on a kernel with the drivers built in", m[0])
 		}
+		tMenu, _ := stamp(b, vm, `leapboot: \d+ volumes, \d+ entries`)
 		tLoading, _ := stamp(b, vm, `leapboot: loading `)
 		tLoaded, _ := stamp(b, vm, `leapboot: loaded with `)
 		tKexecLine, _ := stamp(b, vm, `leapboot: kexec\r?\n`)
 		tKexec, _ := stamp(b, vm, kexecMarker)
 		booted(vm)
 		vm.Kill()
+		b.Logf("leapboot round %d, ms: /init to start %.0f, modules+settle %.0f, scan+menu %.0f, to loading %.0f, kexec_file_load %.0f, to kexec line %.0f, to the kernel's kexec %.0f",
+			i+1, 1000*(tStart-tInit), 1000*(tSettled-tStart), 1000*(tMenu-tSettled), 1000*(tLoading-tMenu), 1000*(tLoaded-tLoading), 1000*(tKexecLine-tLoaded), 1000*(tKexec-tKexecLine))
 		leap = append(leap, tKexec-tInit)
 		toInit = append(toInit, tInit)
 		own = append(own, (tStart-tInit)+(tKexecLine-tSettled))
