@@ -20,7 +20,7 @@ func coldplugInitramfs(t testing.TB) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), "coldplug.cpio.gz")
 	var b bytes.Buffer
-	rep, err := images.Build(&b, images.WithInit(demo.Leapboot), images.WithModules(demo.Kernel.Modules), images.WithOnDemandModules("boot"))
+	rep, err := images.Build(&b, images.WithInit(demo.Init), images.WithModules(demo.Kernel.Modules), images.WithOnDemandModules("boot"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -166,7 +166,7 @@ func TestCompressions(t *testing.T) {
 		t.Run(string(c), func(t *testing.T) {
 			initramfs := filepath.Join(t.TempDir(), "initramfs")
 			var b bytes.Buffer
-			if _, err := images.Build(&b, images.WithInit(demo.Leapboot), images.WithCompression(c),
+			if _, err := images.Build(&b, images.WithInit(demo.Init), images.WithCompression(c),
 				images.WithModules(demo.Kernel.Modules, BootModules...)); err != nil {
 				t.Fatal(err)
 			}

@@ -197,7 +197,7 @@ func TestGrubSavedEntryInSubmenu(t *testing.T) {
 func grubenvInitramfs(t *testing.T) string {
 	t.Helper()
 	var b bytes.Buffer
-	_, err := images.Build(&b, images.WithInit(demo.Leapboot), images.WithModules(demo.Kernel.Modules, BootModules...),
+	_, err := images.Build(&b, images.WithInit(demo.Init), images.WithModules(demo.Kernel.Modules, BootModules...),
 		images.WithContents(config.Path, []byte("[writes]\ngrubenv = true\n")))
 	if err != nil {
 		t.Fatal(err)

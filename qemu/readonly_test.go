@@ -122,7 +122,7 @@ func TestReadOnlyDirtyXFS(t *testing.T) {
 	buildDirtyXFS(t, dir, img)
 
 	var b bytes.Buffer
-	if _, err := images.Build(&b, images.WithInit(demo.Leapboot), images.WithModules(demo.Kernel.Modules, append(BootModules, "xfs")...)); err != nil {
+	if _, err := images.Build(&b, images.WithInit(demo.Init), images.WithModules(demo.Kernel.Modules, append(BootModules, "xfs")...)); err != nil {
 		t.Fatal(err)
 	}
 	o := demo.Options("leapboot.timeout=0")

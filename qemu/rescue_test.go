@@ -18,7 +18,7 @@ func TestRescueShell(t *testing.T) {
 	}
 	p := filepath.Join(t.TempDir(), "rescue.cpio.gz")
 	var b bytes.Buffer
-	if _, err := images.Build(&b, images.WithInit(demo.Leapboot), images.WithModules(demo.Kernel.Modules, BootModules...),
+	if _, err := images.Build(&b, images.WithInit(demo.Init), images.WithModules(demo.Kernel.Modules, BootModules...),
 		images.WithRescue(busybox)); err != nil {
 		t.Fatal(err)
 	}
