@@ -11,14 +11,25 @@ if [ -f "$dir/vmlinuz" ] && [ "$(cat "$dir/.layout" 2>/dev/null)" = "$layout" ] 
 fi
 mkdir -p "$dir/deb"
 cd "$dir/deb"
-if ! apt-get download linux-image-amd64 >/dev/null 2>&1; then
+# From Debian's pool directly (Ubuntu and other apt sources have no
+# linux-image-amd64): the bookworm Packages index names the current files.
+pool() {
+	mirror=http://deb.debian.org/debian
+	[ -f Packages ] || curl -fsSL "$mirror/dists/bookworm/main/binary-amd64/Packages.xz" | xz -d > Packages
+	f=$(awk -v p="$1" '$1=="Package:"{n=$2} $1=="Filename:" && n==p {print $2; exit}' Packages)
+	[ -n "$f" ] || { echo "fetch-kernel: $1 is not in Debian's index" >&2; exit 1; }
+	curl -fsSL -o "$(basename "$f")" "$mirror/$f"
+}
+if [ -n "${LEAPBOOT_DEBIAN_POOL:-}" ] || ! grep -qs '^ID=debian' /etc/os-release; then
+	pool linux-image-amd64
+elif ! apt-get download linux-image-amd64 >/dev/null 2>&1; then
 	sudo=""
 	[ "$(id -u)" = 0 ] || sudo="sudo"
 	$sudo apt-get update -qq
 	apt-get download linux-image-amd64
 fi
 pkg=$(dpkg-deb -f linux-image-amd64_*.deb Depends | sed 's/[ ,|].*//')
-ls "$pkg"_*.deb >/dev/null 2>&1 || apt-get download "$pkg"
+ls "$pkg"_*.deb >/dev/null 2>&1 || { [ -f Packages ] && pool "$pkg"; } || apt-get download "$pkg"
 ver=${pkg#linux-image-}
 cd ..
 rm -rf boot lib

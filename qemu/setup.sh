@@ -16,11 +16,13 @@ have depmod || need="$need kmod"
 have dpkg-deb || need="$need dpkg"
 have cpio || need="$need cpio"
 have blkid || need="$need util-linux"
+have curl || need="$need curl"
+have xz || need="$need xz-utils"
 extras=""
 if [ "$mode" = test ]; then
 	# Real tools the tests compare against or build with: every mkfs blkid
 	# is checked on, bootctl and the UKI stub, OVMF, objcopy, xorriso, debugfs.
-	extras="xfsprogs btrfs-progs xorriso genisoimage squashfs-tools cryptsetup-bin lvm2 systemd-boot systemd-boot-efi binutils tmux busybox-static ovmf"
+	extras="xfsprogs btrfs-progs xorriso genisoimage squashfs-tools cryptsetup-bin lvm2 systemd-boot systemd-boot-efi binutils tmux busybox-static ovmf grub-common lz4"
 fi
 if [ "$mode" = bench ]; then
 	# The firmware path the fast reboot is compared with: OVMF and GRUB;
