@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/leapboot/leapboot/images"
+	"github.com/leapboot/leapboot/images/rom"
 )
 
 func runImage(args []string) int {
@@ -27,6 +28,9 @@ func runImage(args []string) int {
 	kernel := fl.String("kernel", "", "the kernel (bzImage) for --uki")
 	stub := fl.String("stub", "/usr/lib/systemd/boot/efi/linuxx64.efi.stub", "systemd's UKI stub for --uki (Debian: systemd-boot-efi)")
 	cmdline := fl.String("cmdline", "console=ttyS0 console=tty0", "the kernel command line built into --uki")
+	romOut := fl.Bool("rom", false, "write a LinuxBoot flash image: --firmware (OVMF) with the --uki image in place of its UEFI Shell")
+	firmware := fl.String("firmware", "/usr/share/OVMF/OVMF_CODE_4M.fd", "the OVMF firmware image for --rom (Debian: ovmf)")
+	romSize := fl.Int64("rom-size", rom.DefaultSize, "bytes of the --rom flash image")
 	var files multiFlag
 	fl.Var(&files, "file", "DST=SRC: add host file SRC at DST (repeatable)")
 	if err := fl.Parse(args); err != nil {
@@ -36,8 +40,8 @@ func runImage(args []string) int {
 		fmt.Fprintln(os.Stderr, "leapboot image: -o FILE is required and no arguments are taken")
 		return 2
 	}
-	if *ukiOut && *kernel == "" {
-		fmt.Fprintln(os.Stderr, "leapboot image: --uki needs --kernel")
+	if (*ukiOut || *romOut) && *kernel == "" {
+		fmt.Fprintln(os.Stderr, "leapboot image: --uki and --rom need --kernel")
 		return 2
 	}
 	c, err := images.ParseCompression(*comp)
@@ -84,12 +88,28 @@ func runImage(args []string) int {
 		return 1
 	}
 	data := buf.Bytes()
-	if *ukiOut {
+	if *ukiOut || *romOut {
 		if data, err = buildUKI(*stub, *kernel, *cmdline, data); err != nil {
 			fmt.Fprintln(os.Stderr, "leapboot image:", err)
 			return 1
 		}
 		fmt.Fprintf(os.Stderr, "%s: UKI of %d bytes: stub %s, kernel %s, cmdline %q\n", *out, len(data), *stub, *kernel, *cmdline)
+	}
+	if *romOut {
+		fw, err := os.ReadFile(*firmware)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "leapboot image:", err, "(the firmware is in Debian's ovmf)")
+			return 1
+		}
+		var flash bytes.Buffer
+		romRep, err := rom.Build(&flash, fw, data, rom.WithSize(*romSize))
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "leapboot image:", err)
+			return 1
+		}
+		data = flash.Bytes()
+		fmt.Fprintf(os.Stderr, "%s: flash image of %d bytes from %s (QEMU: -bios); DXE volume %d bytes, %d free; %d drivers (%d bytes) removed\n",
+			*out, romRep.Size, *firmware, romRep.DXEFV, romRep.DXEFVFree, len(romRep.Removed), romRep.RemovedBytes)
 	}
 	if err := os.WriteFile(*out, data, 0o644); err != nil {
 		fmt.Fprintln(os.Stderr, "leapboot image:", err)
