@@ -4,7 +4,8 @@
 //
 // A disk anyone can plug in must not stop the boot: every parser bounds its
 // work (file sizes, steps, nesting, includes, entries), so Read over any
-// volumes ends within 2 s and 256 MiB allocated, with a diagnostic naming
+// volumes ends within 15 s (well under one on a quiet machine) and 256 MiB
+// allocated, with a diagnostic naming
 // the file (and line) for whatever was cut short, and every other entry
 // intact. hostile_test.go holds the corpus of hostile disks that checks it.
 package sources
