@@ -55,7 +55,7 @@ run-rom: $(if $(KERNEL),,kernel) build
 test: kernel lint
 	@sh qemu/setup.sh test
 	$(GO) test -count=1 -timeout 25m ./...
-	$(MAKE) fuzz FUZZTIME=10s
+	$(MAKE) fuzz FUZZTIME=5s
 
 # Every fuzz target for FUZZTIME each, starting from its kept corpus
 # (testdata/fuzz); make test runs them briefly, longer runs are by hand.

@@ -102,6 +102,7 @@ func blkidExport(t *testing.T, img string, off int64) map[string]string {
 // whole-disk iso9660 image, with the type, UUID and label blkid -p gives
 // and the PARTUUID of the GPT entry.
 func TestListMatchesBlkid(t *testing.T) {
+	t.Parallel() // two VMs at once: TCG runs one vCPU per host core
 	d := buildFSDisk(t)
 	iso := filepath.Join(t.TempDir(), "x.iso")
 	if out, err := exec.Command("xorriso", "-as", "mkisofs", "-quiet", "-V", "ISO_LABEL", "-o", iso, t.TempDir()).CombinedOutput(); err != nil {
@@ -153,6 +154,7 @@ func TestListMatchesBlkid(t *testing.T) {
 // top level, GRUB's "@" paths) and squashfs read-only, reads the GRUB
 // config on each, and boots each one's kernel and initrd from it.
 func TestBootXfsBtrfsSquashfs(t *testing.T) {
+	t.Parallel() // two VMs at once: TCG runs one vCPU per host core
 	d := buildFSDisk(t)
 	initramfs := coldplugInitramfs(t)
 	for _, id := range []string{"fs-btrfs", "fs-xfs", "fs-squashfs"} {

@@ -157,6 +157,7 @@ func grubenv(vars ...string) string {
 // entry with exactly its command line, and lists the menu once although
 // two configs lead to it.
 func TestGrubSavedEntryInSubmenu(t *testing.T) {
+	t.Parallel() // two VMs at once: TCG runs one vCPU per host core
 	const uuid = "0e1f2a3b-4c5d-4e6f-8a9b-0c1d2e3f4a5b"
 	dir := t.TempDir()
 	for _, n := range []string{"debian", "advanced", "recovery"} {
@@ -233,6 +234,7 @@ func changedRanges(a, b []byte) [][2]int {
 // writes off (the default) the same boot follows next_entry and writes
 // nothing.
 func TestGrubenvWrite(t *testing.T) {
+	t.Parallel() // two VMs at once: TCG runs one vCPU per host core
 	const uuid = "0e1f2a3b-4c5d-4e6f-8a9b-0c1d2e3f4a5c"
 	dir := t.TempDir()
 	for _, n := range []string{"debian", "advanced", "recovery"} {
