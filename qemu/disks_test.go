@@ -37,7 +37,6 @@ func coldplugInitramfs(t testing.TB) string {
 // the demo disk on SATA (AHCI), NVMe and USB at once, and boots from the
 // AHCI one.
 func TestColdplugAHCINVMeUSB(t *testing.T) {
-	t.Parallel() // two VMs at once: TCG runs one vCPU per host core
 	o := demo.Options("leapboot.timeout=0")
 	o.Initrd = coldplugInitramfs(t)
 	o.Disks = []Disk{
@@ -59,7 +58,6 @@ func TestColdplugAHCINVMeUSB(t *testing.T) {
 // TestIOErrorDiskSkipped: a disk whose every read fails (QEMU's blkdebug)
 // is reported, and the good disk's default entry still boots.
 func TestIOErrorDiskSkipped(t *testing.T) {
-	t.Parallel() // two VMs at once: TCG runs one vCPU per host core
 	dir := t.TempDir()
 	rules := filepath.Join(dir, "blkdebug.conf")
 	os.WriteFile(rules, []byte("[inject-error]\nevent = \"read_aio\"\nerrno = \"5\"\n"), 0o644)
@@ -92,7 +90,6 @@ func sha(t *testing.T, p string) string {
 // replay, writing the disk): after leapboot has mounted it, read the
 // entries and kexec'd, not one byte of the image has changed.
 func TestReadOnlyDirtyJournal(t *testing.T) {
-	t.Parallel() // two VMs at once: TCG runs one vCPU per host core
 	img := filepath.Join(t.TempDir(), "dirty.img")
 	b, err := os.ReadFile(demo.Disk)
 	if err != nil {
@@ -128,7 +125,6 @@ func TestReadOnlyDirtyJournal(t *testing.T) {
 // drivers load (usb_storage was not needed at boot) and the menu rescans
 // and lists its entries too.
 func TestHotplugUSB(t *testing.T) {
-	t.Parallel() // two VMs at once: TCG runs one vCPU per host core
 	o := demo.Options("leapboot.timeout=-1")
 	o.Initrd = coldplugInitramfs(t)
 	o.Extra = append(o.Extra, "-device", "qemu-xhci,id=xhci")

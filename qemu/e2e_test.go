@@ -103,7 +103,6 @@ func expectBooted(t *testing.T, vm *VM, want DemoEntry) {
 // TestBootDefaultTimeoutZero: with the timeout forced to 0 the default
 // entry (GRUB's default=0 on the ext4 partition) boots at once.
 func TestBootDefaultTimeoutZero(t *testing.T) {
-	t.Parallel() // two VMs at once: TCG runs one vCPU per host core
 	vm := boot(t, demo.Options("leapboot.timeout=0"))
 	if _, err := vm.Expect(`leapboot: kexec`, bootTimeout); err != nil {
 		t.Fatal(err)
@@ -116,7 +115,6 @@ func TestBootDefaultTimeoutZero(t *testing.T) {
 
 // TestBootPickByKey: keys typed on the serial console pick an entry.
 func TestBootPickByKey(t *testing.T) {
-	t.Parallel() // two VMs at once: TCG runs one vCPU per host core
 	for _, tc := range []struct {
 		name string
 		keys string
@@ -142,7 +140,6 @@ func TestBootPickByKey(t *testing.T) {
 // leapboot says why, stays in the menu, and the next choice boots. The
 // entry with a missing initrd is shown broken and refuses to boot.
 func TestFailedKexecReturnsToMenu(t *testing.T) {
-	t.Parallel() // two VMs at once: TCG runs one vCPU per host core
 	vm := boot(t, demo.Options(""))
 	if _, err := vm.Expect(`cannot boot: .*initrd-that-is-not-there.img`, bootTimeout); err != nil {
 		t.Fatal(err)
@@ -165,7 +162,6 @@ func TestFailedKexecReturnsToMenu(t *testing.T) {
 // TestCompressions: the kernel unpacks the initramfs in every compression
 // `leapboot image` writes (xz must use CRC32: the kernel knows no other).
 func TestCompressions(t *testing.T) {
-	t.Parallel() // two VMs at once: TCG runs one vCPU per host core
 	for _, c := range []images.Compression{images.XZ, images.Zstd, images.LZ4, images.None} {
 		t.Run(string(c), func(t *testing.T) {
 			initramfs := filepath.Join(t.TempDir(), "initramfs")

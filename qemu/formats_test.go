@@ -64,7 +64,6 @@ func write(t *testing.T, p, s string) string {
 // UKI with its embedded initrd and command line, and the Type #1 entry with
 // both initrds.
 func TestUKIAndTwoInitrds(t *testing.T) {
-	t.Parallel() // two VMs at once: TCG runs one vCPU per host core
 	const stub = "/usr/lib/systemd/boot/efi/linuxx64.efi.stub"
 	if _, err := os.Stat(stub); err != nil {
 		t.Fatalf("%v: install systemd-boot-efi (qemu/setup.sh test does)", err)
@@ -126,7 +125,6 @@ func TestUKIAndTwoInitrds(t *testing.T) {
 // isolinux.cfg, attached as an IDE CD-ROM, boots its default label through
 // coldplug (ata_piix, sr_mod, isofs).
 func TestISOSyslinux(t *testing.T) {
-	t.Parallel() // two VMs at once: TCG runs one vCPU per host core
 	dir := t.TempDir()
 	root := filepath.Join(dir, "root")
 	os.MkdirAll(filepath.Join(root, "isolinux"), 0o755)

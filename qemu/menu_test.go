@@ -30,7 +30,6 @@ submenu 'Menu test: more entries' --id more {
 // line (End, a word typed, a typo fixed with Backspace), Enter boots it;
 // the second kernel reads the edited command line.
 func TestMenuSubmenuEditBoot(t *testing.T) {
-	t.Parallel() // two VMs at once: TCG runs one vCPU per host core
 	dir := t.TempDir()
 	for _, n := range []string{"top", "in1", "in2"} {
 		if err := TestInitrd(filepath.Join(dir, n+".img"), demo.DemoInit, n); err != nil {

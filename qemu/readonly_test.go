@@ -117,7 +117,6 @@ func logState(t *testing.T, img string) string {
 // boots the entry, and not one byte of the image has changed; the log is
 // still dirty.
 func TestReadOnlyDirtyXFS(t *testing.T) {
-	t.Parallel() // two VMs at once: TCG runs one vCPU per host core
 	dir := t.TempDir()
 	img := filepath.Join(dir, "xfs.img")
 	buildDirtyXFS(t, dir, img)

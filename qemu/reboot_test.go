@@ -30,7 +30,6 @@ func systemInitramfs(t testing.TB) string {
 // TestFastReboot: `leapboot reboot` on a running system with the demo disk
 // as its /boot.
 func TestFastReboot(t *testing.T) {
-	t.Parallel() // two VMs at once: TCG runs one vCPU per host core
 	initramfs := systemInitramfs(t)
 	for _, tc := range []struct {
 		name, exec, syscall string

@@ -12,7 +12,6 @@ import (
 // TestRescueShell: an image built with the rescue tools offers a shell from
 // the menu (s); it runs commands, and leaving it returns to the menu.
 func TestRescueShell(t *testing.T) {
-	t.Parallel() // two VMs at once: TCG runs one vCPU per host core
 	const busybox = "/bin/busybox"
 	if _, err := os.Stat(busybox); err != nil {
 		t.Fatalf("%v: install busybox-static (qemu/setup.sh test does)", err)

@@ -23,7 +23,6 @@ var ROMModules = []string{"virtio_pci", "virtio_blk", "vfat", "nls_cp437", "nls_
 // volume, the test fails with rom.Build's exact shortfall. The boot manager
 // still calls the Shell's boot option by its name.
 func TestROMLeapboot(t *testing.T) {
-	t.Parallel() // two VMs at once: TCG runs one vCPU per host core
 	stub, err := os.ReadFile(ukiStub)
 	if err != nil {
 		t.Fatalf("%v: install systemd-boot-efi (qemu/setup.sh test does)", err)

@@ -45,7 +45,6 @@ func buildLeapbootUKI(t testing.TB, dir, cmdline string) string {
 // shows the demo disk's entries on the serial console, and the one picked
 // by key is kexeced.
 func TestUEFIBootsLeapbootUKI(t *testing.T) {
-	t.Parallel() // two VMs at once: TCG runs one vCPU per host core
 	dir := t.TempDir()
 	efi := buildLeapbootUKI(t, dir, "console=ttyS0 panic=-1 leapboot.timeout=-1")
 	esp := filepath.Join(dir, "esp.img")

@@ -19,11 +19,12 @@ import (
 )
 
 type options struct {
-	timeout  time.Duration
-	parallel int
-	mountAt  string
-	log      *slog.Logger
-	modules  func(names ...string)
+	timeout      time.Duration
+	mountTimeout time.Duration
+	parallel     int
+	mountAt      string
+	log          *slog.Logger
+	modules      func(names ...string)
 }
 
 // Option configures Scan and Image.
@@ -31,6 +32,12 @@ type Option func(*options)
 
 // WithTimeout bounds the time spent on one device (probe and mount).
 func WithTimeout(d time.Duration) Option { return func(o *options) { o.timeout = d } }
+
+// WithMountTimeout bounds one mount (default 10 s). A device that does
+// not answer is already left out by the probe's shorter timeout; a mount
+// of a healthy filesystem can take seconds on a slow or loaded machine,
+// and giving up on it would hide its entries.
+func WithMountTimeout(d time.Duration) Option { return func(o *options) { o.mountTimeout = d } }
 
 // WithParallel sets how many devices Scan probes and mounts at once
 // (default 8).
@@ -73,7 +80,7 @@ func FSModules(fstype string) []string {
 func WithLogger(l *slog.Logger) Option { return func(o *options) { o.log = l } }
 
 func newOptions(opts []Option) options {
-	o := options{timeout: 2 * time.Second, parallel: 8, mountAt: "/run/leapboot/mnt", log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	o := options{timeout: 2 * time.Second, mountTimeout: 10 * time.Second, parallel: 8, mountAt: "/run/leapboot/mnt", log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	for _, opt := range opts {
 		opt(&o)
 	}

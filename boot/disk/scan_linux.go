@@ -303,7 +303,7 @@ func Scan(ctx context.Context, opts ...Option) (*Scanned, error) {
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			_, j.err = withTimeout(ctx, o.timeout, func() (struct{}, error) { return struct{}{}, mountRO(j.v.Device, j.dir, j.v.FSType) })
+			_, j.err = withTimeout(ctx, o.mountTimeout, func() (struct{}, error) { return struct{}{}, mountRO(j.v.Device, j.dir, j.v.FSType) })
 		}(j)
 	}
 	wg.Wait()
