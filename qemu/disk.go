@@ -120,18 +120,8 @@ func mkfs(img string, off, size int64, p Part) error {
 			return err
 		}
 		defer os.RemoveAll(root)
-		for _, dst := range sortedKeys(p.Files) {
-			t := filepath.Join(root, dst)
-			if err := os.MkdirAll(filepath.Dir(t), 0o755); err != nil {
-				return err
-			}
-			b, err := os.ReadFile(p.Files[dst])
-			if err != nil {
-				return err
-			}
-			if err := os.WriteFile(t, b, 0o644); err != nil {
-				return err
-			}
+		if err := populate(root, p.Files); err != nil {
+			return err
 		}
 		args := []string{"-F", "-q", "-d", root, "-E", fmt.Sprintf("offset=%d", off)}
 		if p.Label != "" {
@@ -163,18 +153,8 @@ func mkfsImage(img string, off, size int64, p Part) error {
 	if err := os.MkdirAll(root, 0o755); err != nil {
 		return err
 	}
-	for _, dst := range sortedKeys(p.Files) {
-		t := filepath.Join(root, dst)
-		if err := os.MkdirAll(filepath.Dir(t), 0o755); err != nil {
-			return err
-		}
-		b, err := os.ReadFile(p.Files[dst])
-		if err != nil {
-			return err
-		}
-		if err := os.WriteFile(t, b, 0o644); err != nil {
-			return err
-		}
+	if err := populate(root, p.Files); err != nil {
+		return err
 	}
 	switch p.FS {
 	case "squashfs":
@@ -244,6 +224,25 @@ func xfsProto(root string) string {
 	walk(root, " ")
 	b.WriteString("$\n")
 	return b.String()
+}
+
+// populate copies files (path in the filesystem -> host file) into the
+// directory tree at root, for the mkfs tools that take a tree.
+func populate(root string, files map[string]string) error {
+	for _, dst := range sortedKeys(files) {
+		t := filepath.Join(root, dst)
+		if err := os.MkdirAll(filepath.Dir(t), 0o755); err != nil {
+			return err
+		}
+		b, err := os.ReadFile(files[dst])
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(t, b, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func sortedKeys(m map[string]string) []string {
