@@ -90,3 +90,27 @@ func TestLockdownParam(t *testing.T) {
 		}
 	}
 }
+
+func TestDetect(t *testing.T) {
+	image := make([]byte, 0x40)
+	copy(image[0x38:], "ARM\x64")
+	bz := make([]byte, 0x400)
+	copy(bz[0x202:], "HdrS")
+	zboot := []byte("MZ\x00\x00zimg" + strings.Repeat("\x00", 0x20))
+	for _, tc := range []struct {
+		name string
+		file []byte
+		want Format
+	}{
+		{"bzImage", bz, FormatBzImage},
+		{"Image", image, FormatImage},
+		{"Image.gz", []byte{0x1f, 0x8b, 8, 0}, FormatGzip},
+		{"zboot", zboot, FormatZboot},
+		{"garbage", []byte("not a kernel"), FormatUnknown},
+		{"empty", nil, FormatUnknown},
+	} {
+		if got := Detect(tc.file); got != tc.want {
+			t.Errorf("%s: Detect = %s, want %s", tc.name, got, tc.want)
+		}
+	}
+}

@@ -233,7 +233,7 @@ func kernelFD(f boot.File) (int, func(), error) {
 	if !ok {
 		return -1, nil, &Error{Op: "read kernel " + f.String(), Err: errors.ErrUnsupported}
 	}
-	un, err := Unpack(ra, st.Size(), format)
+	un, err := unpackKernel(ra, st.Size(), format)
 	if err != nil {
 		return -1, nil, &Error{Op: "unpack kernel " + f.String(), Err: err}
 	}
