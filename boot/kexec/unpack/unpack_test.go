@@ -64,7 +64,9 @@ func TestUnpack(t *testing.T) {
 	}
 }
 
-func gzipper(r io.ReaderAt, size int64) (io.Reader, error) { return Gzip(io.NewSectionReader(r, 0, size)) }
+func gzipper(r io.ReaderAt, size int64) (io.Reader, error) {
+	return Gzip(io.NewSectionReader(r, 0, size))
+}
 
 // TestUnpackLimit: a kernel that unpacks past the cap is an error, not a
 // memfd that fills RAM.
