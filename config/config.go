@@ -50,6 +50,10 @@ type Config struct {
 	Shell bool `toml:"shell"`
 	// LogLevel is "error", "warn", "info" or "debug".
 	LogLevel string `toml:"log_level"`
+	// Kexec picks the syscall: "kexec_file_load", "kexec_load" (for kernels
+	// built without KEXEC_FILE, or whose kexec_file_load refuses a kernel),
+	// or "" for kexec_file_load with kexec_load when the kernel lacks it.
+	Kexec string `toml:"kexec"`
 
 	Devices  Devices  `toml:"devices"`
 	Cmdline  Cmdline  `toml:"cmdline"`
@@ -95,7 +99,8 @@ type Override struct {
 	// default, sources, devices and cmdline (never edit, shell or writes).
 	ESP bool `toml:"esp"`
 	// Cmdline allows leapboot.timeout, leapboot.timeout_style,
-	// leapboot.default, leapboot.sources and leapboot.log_level.
+	// leapboot.default, leapboot.sources, leapboot.log_level and
+	// leapboot.kexec.
 	Cmdline bool `toml:"cmdline"`
 }
 
@@ -213,6 +218,11 @@ func (c *Config) check() []problem {
 	case "error", "warn", "info", "debug":
 	default:
 		bad("log_level", "%q is not error, warn, info or debug", c.LogLevel)
+	}
+	switch c.Kexec {
+	case "", "kexec_file_load", "kexec_load":
+	default:
+		bad("kexec", "%q is not kexec_file_load or kexec_load", c.Kexec)
 	}
 	for _, p := range append(append([]string(nil), c.Devices.Allow...), c.Devices.Deny...) {
 		if !validGlob(p) {

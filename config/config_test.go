@@ -97,6 +97,8 @@ func TestParseTable(t *testing.T) {
 		{"bad glob", "[devices]\ndeny = [\"[\"]", `x:2: devices: bad pattern "["`, nil},
 		{"two words", "[cmdline]\nappend = [\"a b\"]", `x:2: cmdline.append: "a b" is not one word`, nil},
 		{"log level", `log_level = "loud"`, `x:1: log_level: "loud" is not`, nil},
+		{"kexec", `kexec = "kexec_load"`, "", func(c Config) bool { return c.Kexec == "kexec_load" }},
+		{"kexec unknown", `kexec = "kexec_file"`, `x:1: kexec: "kexec_file" is not kexec_file_load or kexec_load`, nil},
 		{"lists replace", `sources = ["uki"]`, "", func(c Config) bool { return reflect.DeepEqual(c.Sources, []string{"uki"}) }},
 		{"lists kept when absent", `timeout = 1`, "", func(c Config) bool { return len(c.Sources) == 4 }},
 	} {
@@ -215,5 +217,16 @@ func TestExampleIsTheDefaults(t *testing.T) {
 	c.Cmdline = Cmdline{}
 	if !reflect.DeepEqual(c, Defaults()) {
 		t.Errorf("example\n%+v\ndefaults\n%+v", c, Defaults())
+	}
+}
+
+func TestCmdlineKexec(t *testing.T) {
+	c, diags := ParseCmdline("quiet leapboot.kexec=kexec_load", Defaults())
+	if c.Kexec != "kexec_load" || len(diags) != 0 {
+		t.Errorf("Kexec = %q (%v), want kexec_load", c.Kexec, diags)
+	}
+	c, diags = ParseCmdline("leapboot.kexec=fast", Defaults())
+	if c.Kexec != "" || len(diags) != 1 || !strings.Contains(diags[0].Message, "ignoring leapboot.kexec=fast") {
+		t.Errorf("Kexec = %q (%v), want it ignored with a diagnostic", c.Kexec, diags)
 	}
 }

@@ -51,8 +51,8 @@ func Load(bakedName string, baked []byte, espName string, esp []byte, cmdline st
 }
 
 // ParseCmdline applies leapboot.timeout, leapboot.timeout_style,
-// leapboot.default, leapboot.sources (comma-separated) and
-// leapboot.log_level from a kernel command line, when c allows it. A bad
+// leapboot.default, leapboot.sources (comma-separated), leapboot.log_level
+// and leapboot.kexec from a kernel command line, when c allows it. A bad
 // value is reported and ignored; the other parameters still apply.
 func ParseCmdline(cmdline string, c Config) (Config, []boot.Diagnostic) {
 	var diags []boot.Diagnostic
@@ -62,7 +62,7 @@ func ParseCmdline(cmdline string, c Config) (Config, []boot.Diagnostic) {
 	for _, w := range strings.Fields(cmdline) {
 		k, v, _ := strings.Cut(w, "=")
 		switch k {
-		case "leapboot.timeout", "leapboot.timeout_style", "leapboot.default", "leapboot.sources", "leapboot.log_level":
+		case "leapboot.timeout", "leapboot.timeout_style", "leapboot.default", "leapboot.sources", "leapboot.log_level", "leapboot.kexec":
 		default:
 			continue
 		}
@@ -87,6 +87,8 @@ func ParseCmdline(cmdline string, c Config) (Config, []boot.Diagnostic) {
 			next.Sources = strings.Split(v, ",")
 		case "leapboot.log_level":
 			next.LogLevel = v
+		case "leapboot.kexec":
+			next.Kexec = v
 		}
 		if ps := next.check(); len(ps) > 0 {
 			say("ignoring %s: %s", w, ps[0].msg)

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/leapboot/leapboot/images"
@@ -21,7 +22,11 @@ var ROMModules = []string{"virtio_pci", "virtio_blk", "vfat", "nls_cp437", "nls_
 // from the flash, the leapboot menu shows the demo disk's ESP entry, and
 // picking it kexecs the demo system. If the payload ever outgrows the DXE
 // volume, the test fails with rom.Build's exact shortfall. The boot manager
-// still calls the Shell's boot option by its name.
+// still calls the Shell's boot option by its name. The kexec goes through
+// kexec_load (leapboot.kexec=kexec_load), as with a LinuxBoot kernel built
+// without KEXEC_FILE: leapboot lays out the bzImage, boot_params and e820
+// map itself, and passes the ACPI RSDP from the EFI system table, so this
+// also proves that path on UEFI firmware.
 func TestROMLeapboot(t *testing.T) {
 	stub, err := os.ReadFile(ukiStub)
 	if err != nil {
@@ -41,7 +46,7 @@ func TestROMLeapboot(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := images.BuildUKI(&uki, stub, kernel, images.WithUKIInitrd(initramfs.Bytes()),
-		images.WithUKICmdline("console=ttyS0 panic=-1 leapboot.timeout=-1")); err != nil {
+		images.WithUKICmdline("console=ttyS0 panic=-1 leapboot.timeout=-1 leapboot.kexec=kexec_load")); err != nil {
 		t.Fatal(err)
 	}
 	rep, err := rom.Build(&flash, firmware, uki.Bytes())
@@ -66,5 +71,11 @@ func TestROMLeapboot(t *testing.T) {
 		t.Fatal(err)
 	}
 	vm.Send("1\r")
+	if _, err := vm.Expect(`loaded with kexec_load\r?\n`, bootTimeout); err != nil {
+		t.Fatal(err)
+	}
 	expectBooted(t, vm, bls)
+	if !regexp.MustCompile(`ACPI: RSDP 0x[0-9A-F]+ `).MatchString(vm.Output()[strings.LastIndex(vm.Output(), "loaded with kexec_load"):]) {
+		t.Error("the kexec'd kernel found no ACPI RSDP")
+	}
 }

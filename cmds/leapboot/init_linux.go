@@ -395,7 +395,7 @@ func bootMenu(ctx context.Context, cons []io.ReadWriter, ka kernelArgs, allowShe
 				if model.Edited != nil {
 					e.Cmdline = *model.Edited // this boot only
 				}
-				err := bootEntry(cons, &e, scanned, cfg.Writes.Grubenv)
+				err := bootEntry(cons, &e, scanned, cfg.Writes.Grubenv, cfg.Kexec)
 				// Only a failure comes back.
 				model.Message = fmt.Sprintf("boot %q failed: %v", e.Title, err)
 				say(cons, "%s", model.Message)
@@ -415,11 +415,12 @@ func bootMenu(ctx context.Context, cons []io.ReadWriter, ka kernelArgs, allowShe
 	}
 }
 
-func bootEntry(cons []io.ReadWriter, e *boot.Entry, scanned *disk.Scanned, writeEnv bool) error {
+func bootEntry(cons []io.ReadWriter, e *boot.Entry, scanned *disk.Scanned, writeEnv bool, syscall string) error {
 	plan, err := kexec.PlanFor(e)
 	if err != nil {
 		return err
 	}
+	plan.Syscall = syscall
 	say(cons, "loading %s", e.Title)
 	how, err := kexec.Load(plan)
 	if err != nil {
