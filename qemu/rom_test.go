@@ -12,15 +12,11 @@ import (
 	"github.com/leapboot/leapboot/images/rom"
 )
 
-// ROMModules are the modules of the leapboot initramfs in the flash image:
-// virtio disks and FAT only, so that kernel and initramfs fit in OVMF's
-// 12 MiB DXE volume (ext4 and its dependencies add about 0.5 MB xz).
-var ROMModules = []string{"virtio_pci", "virtio_blk", "vfat", "nls_cp437", "nls_ascii"}
-
 // TestROMLeapboot: the flash image with leapboot's UKI (Debian's kernel,
-// the slim /init, ROMModules, xz) as QEMU's only firmware: OVMF starts it
+// the slim /init, BootModules, xz) as QEMU's only firmware: OVMF starts it
 // from the flash, the leapboot menu shows the demo disk's ESP entry, and
-// picking it kexecs the demo system. If the payload ever outgrows the DXE
+// picking it kexecs the demo system; the ext4 partition's GRUB entries are
+// listed too. If the payload ever outgrows the DXE
 // volume, the test fails with rom.Build's exact shortfall. The boot manager
 // still calls the Shell's boot option by its name. The kexec goes through
 // kexec_load (leapboot.kexec=kexec_load), as with a LinuxBoot kernel built
@@ -42,7 +38,7 @@ func TestROMLeapboot(t *testing.T) {
 	}
 	var initramfs, uki, flash bytes.Buffer
 	if _, err := images.Build(&initramfs, images.WithInit(demo.Init), images.WithCompression(images.XZ),
-		images.WithModules(demo.Kernel.Modules, ROMModules...)); err != nil {
+		images.WithModules(demo.Kernel.Modules, BootModules...)); err != nil {
 		t.Fatal(err)
 	}
 	if err := images.BuildUKI(&uki, stub, kernel, images.WithUKIInitrd(initramfs.Bytes()),
@@ -64,13 +60,16 @@ func TestROMLeapboot(t *testing.T) {
 		t.Fatalf("OVMF did not start the payload from the flash: %v", err)
 	}
 	bls := demo.Entries[4]
+	if _, err := vm.Expect(regexp.QuoteMeta(demo.Entries[0].Title), bootTimeout); err != nil {
+		t.Fatalf("the menu lacks the ext4 partition's GRUB entry: %v", err)
+	}
 	if _, err := vm.Expect(regexp.QuoteMeta(bls.Title), bootTimeout); err != nil {
 		t.Fatalf("the leapboot menu did not show the ESP entry: %v", err)
 	}
 	if _, err := vm.Expect(`Type a number`, bootTimeout); err != nil {
 		t.Fatal(err)
 	}
-	vm.Send("1\r")
+	vm.Send("5\r")
 	if _, err := vm.Expect(`loaded with kexec_load\r?\n`, bootTimeout); err != nil {
 		t.Fatal(err)
 	}

@@ -129,13 +129,8 @@ func uefiOptions(d *qemu.Demo, dir string, o qemu.Options) (qemu.Options, error)
 	return o, nil
 }
 
-// romModules are the modules of the initramfs in the flash image, as in
-// qemu/rom_test.go: virtio and FAT only, so that it fits in OVMF's DXE
-// volume; the demo's ext4 GRUB entries are not seen, its ESP entry is.
-var romModules = []string{"virtio_pci", "virtio_blk", "vfat", "nls_cp437", "nls_ascii"}
-
 // romOptions boots the demo from a flash image: OVMF with a UKI (the
-// kernel, the slim /init with romModules, xz) in place of its Shell, as
+// kernel, the slim /init with qemu.BootModules, xz) in place of its Shell, as
 // QEMU's -bios.
 func romOptions(d *qemu.Demo, dir string, o qemu.Options) (qemu.Options, error) {
 	stub, err := os.ReadFile(ukiStub)
@@ -153,7 +148,7 @@ func romOptions(d *qemu.Demo, dir string, o qemu.Options) (qemu.Options, error) 
 	var initramfs, uki, flash bytes.Buffer
 	opts := []images.Option{images.WithInit(d.Init), images.WithCompression(images.XZ)}
 	if d.Kernel.Modules != "" {
-		opts = append(opts, images.WithModules(d.Kernel.Modules, romModules...))
+		opts = append(opts, images.WithModules(d.Kernel.Modules, qemu.BootModules...))
 	}
 	if _, err := images.Build(&initramfs, opts...); err != nil {
 		return o, err
