@@ -44,6 +44,11 @@ type Volume struct {
 	// Mount is where the running kernel has the filesystem mounted (by
 	// disk.Scan, or by the system before it), "" in image mode.
 	Mount string
+	// BtrfsDefault is, on btrfs, the default subvolume's path from the top
+	// level ("@/.snapshots/1/snapshot" on openSUSE), "" when the default is
+	// the top level. FS shows the top level, where GRUB's paths start
+	// unless SUSE's btrfs_relative_path makes them relative to this.
+	BtrfsDefault string
 }
 
 // GPT partition type GUIDs the parsers care about.

@@ -207,6 +207,7 @@ func cmdBlscfg(i *interp, argv []string) (ctl, error) {
 	}
 	var entries []*blsEntry
 	for _, dir := range dirs {
+		dir = i.btrfsPath(v, dir)
 		des, err := fs.ReadDir(v.FS, fsName(dir))
 		if err != nil {
 			continue

@@ -103,6 +103,8 @@ func init() {
 		"decrement":   cmdIncDec(-1),
 		"keystatus":   func(*interp, []string) (ctl, error) { return ctlNone, errFalse },
 		"cpuid":       func(*interp, []string) (ctl, error) { return ctlNone, nil },
+
+		"btrfs-mount-subvol": cmdBtrfsMountSubvol,
 	}
 }
 
@@ -343,12 +345,19 @@ func cmdConfigfile(i *interp, argv []string) (ctl, error) {
 	if len(argv) < 2 {
 		return ctlNone, errors.New("filename expected")
 	}
-	if i.boot != nil {
-		// Inside an entry: the entry shows another menu; it boots nothing
-		// leapboot can follow directly.
-		i.boot.loaded = true
-		i.boot.unsupported = "configfile " + argv[1]
-		return ctlNone, nil
+	if b := i.boot; b != nil {
+		// Inside an entry: choosing it shows another menu (openSUSE's
+		// snapshot entries). It is read now, with the entry's variables,
+		// and the entry becomes a submenu of that menu's entries.
+		b.loaded = true
+		b.configfile = argv[1]
+		i.boot = nil
+		c, err := i.sourceFile(argv[1], true)
+		i.boot = b
+		if err != nil {
+			b.configErr = err
+		}
+		return c, err
 	}
 	return i.sourceFile(argv[1], true)
 }
@@ -449,7 +458,7 @@ func (i *interp) matches(v *boot.Volume, kind, key string) bool {
 		if v.FS == nil {
 			return false
 		}
-		_, err := fs.Stat(v.FS, fsName(cleanPath(key)))
+		_, err := fs.Stat(v.FS, fsName(i.btrfsPath(v, cleanPath(key))))
 		return err == nil
 	}
 	return false
@@ -658,6 +667,8 @@ type bootState struct {
 	dtb         *boot.File
 	dtbErr      error
 	unsupported string
+	configfile  string // the entry ran configfile of this file
+	configErr   error
 }
 
 // loaderCmdline builds the command line as GRUB's Linux loader does:

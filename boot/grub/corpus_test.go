@@ -21,7 +21,7 @@ var volumeDirs = []string{"sda1", "sda2", "esp", "ubuntu-seed", "ubuntu-boot", "
 
 // sidecars are u-root's metadata files at a volume root (PROVENANCE.md):
 // they describe the volume and are not files on it.
-var sidecars = map[string]bool{"UUID": true, "LABEL": true, "TYPE": true, "PARTLABEL": true}
+var sidecars = map[string]bool{"UUID": true, "LABEL": true, "TYPE": true, "PARTLABEL": true, "BTRFS_DEFAULT": true}
 
 // identities of volumes that have no sidecars, from PROVENANCE.md.
 var identities = map[string]struct{ uuid, label, partuuid string }{
@@ -78,6 +78,8 @@ func loadVolume(t testing.TB, dir, key string, part int) *boot.Volume {
 				v.FSType = val
 			case "PARTLABEL":
 				v.PartLabel = val
+			case "BTRFS_DEFAULT":
+				v.BtrfsDefault = val
 			}
 			return nil
 		}

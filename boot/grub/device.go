@@ -155,7 +155,7 @@ func (i *interp) resolve(name string) (*boot.Volume, string, error) {
 		// "(hd0,1)" is "invalid file name".
 		return v, cleanPath(rest), fmt.Errorf("invalid file name `%s'", name)
 	}
-	return v, cleanPath(rest), nil
+	return v, i.btrfsPath(v, cleanPath(rest)), nil
 }
 
 // stat returns the file info for a GRUB file name.

@@ -39,7 +39,7 @@ func (c *envContext) clone() *envContext {
 func (c *envContext) child() *envContext {
 	n := &envContext{vars: map[string]*variable{}, menu: &menuList{}}
 	for k, v := range c.vars {
-		if v.exported {
+		if v.exported || btrfsVars[k] {
 			cp := *v
 			n.vars[k] = &cp
 		}
@@ -114,6 +114,7 @@ type interp struct {
 	seenDiag    map[boot.Diagnostic]bool
 	entryIndex  int
 	entryWrites map[int][]EnvWrite
+	btrfsMounts []btrfsMount
 }
 
 type fileKey struct {
@@ -630,7 +631,11 @@ func (i *interp) globFields(fields []string, n int) []string {
 			out = append(out, f)
 			continue
 		}
-		dev, _, hasDev := splitDevice(f)
+		dev, rest, hasDev := splitDevice(f)
+		if !hasDev {
+			rest = f
+		}
+		op := cleanPath(rest)
 		v, p, err := i.resolve(f)
 		var matches []string
 		wild := 0
@@ -653,6 +658,7 @@ func (i *interp) globFields(fields []string, n int) []string {
 		}
 		i.charge(len(matches))
 		for _, m := range matches {
+			m = strings.TrimPrefix(i.btrfsUnmap(v, op, "/"+m), "/")
 			if hasDev {
 				m = "(" + dev + ")/" + m
 			} else {

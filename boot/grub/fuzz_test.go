@@ -70,6 +70,9 @@ func FuzzEvaluate(f *testing.F) {
 			{Device: "/dev/vda1", Disk: "/dev/vda", Partition: 1, UUID: "1234-ABCD", PartType: boot.PartTypeESP, FS: root},
 			{Device: "/dev/vda2", Disk: "/dev/vda", Partition: 2, UUID: "u2", Label: "root", FS: fstest.MapFS{"boot/grub/grub.cfg": file("source (hd0,gpt1)/boot/grub/other.cfg")}},
 			{Device: "/dev/vdb", Disk: "/dev/vdb", FSType: "iso9660", Err: fs.ErrNotExist},
+			// openSUSE's layout: the config in the default subvolume.
+			{Device: "/dev/vdc1", Disk: "/dev/vdc", Partition: 1, FSType: "btrfs", UUID: "b1", BtrfsDefault: "@/s",
+				FS: fstest.MapFS{"@/s/boot/grub2/grub.cfg": file(src), "@/s/boot/vmlinuz": file(""), "@/x/boot/grub2/grub.cfg": file(src)}},
 		}
 		for _, p := range []string{"pc", "efi"} {
 			start := time.Now()

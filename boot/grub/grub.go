@@ -2,6 +2,7 @@ package grub
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"path"
@@ -129,9 +130,13 @@ var configPaths = []string{"/boot/grub/grub.cfg", "/grub/grub.cfg", "/boot/grub2
 
 type candidate struct {
 	vol     *boot.Volume
-	path    string
-	prefix  string // the directory, as a path on vol
+	path    string // the file, as a path on vol
+	prefix  string // its directory, as GRUB names it
 	cmdpath string
+	// relative is set for a config in a btrfs default subvolume that is
+	// not the top level: SUSE's GRUB core reads it with
+	// btrfs_relative_path=y, as paths relative to that subvolume.
+	relative bool
 }
 
 // candidates lists the configs GRUB's core would load. On "efi" the ESP
@@ -169,10 +174,23 @@ func candidates(vols []*boot.Volume, platform string) []candidate {
 			stubs = append(stubs, found...)
 			continue
 		}
+		atTop := false
 		for _, p := range configPaths {
 			if fi, err := fs.Stat(v.FS, fsName(p)); err == nil && !fi.IsDir() {
 				std = append(std, candidate{vol: v, path: p, prefix: path.Dir(p)})
+				atTop = true
 				break
+			}
+		}
+		if !atTop && v.FSType == "btrfs" && v.BtrfsDefault != "" {
+			// No config at the top level: SUSE's GRUB core reads its prefix
+			// in the default subvolume, relative to it.
+			for _, p := range []string{"/boot/grub2/grub.cfg", "/boot/grub/grub.cfg"} {
+				top := cleanPath(v.BtrfsDefault + p)
+				if fi, err := fs.Stat(v.FS, fsName(top)); err == nil && !fi.IsDir() {
+					std = append(std, candidate{vol: v, path: top, prefix: path.Dir(p), relative: true})
+					break
+				}
 			}
 		}
 	}
@@ -279,6 +297,7 @@ func (i *interp) runConfig(c candidate) (boot.Menu, string, srcRef) {
 	i.saves = nil
 	i.funcs = map[string][]node{}
 	i.countItems = 0
+	i.btrfsMounts = nil
 	top := &envContext{vars: map[string]*variable{}, menu: &menuList{}}
 	i.cur = top
 	i.args = nil
@@ -325,7 +344,10 @@ func (i *interp) initVars(dev string, c candidate) {
 	set("root", dev)
 	set("prefix", "("+dev+")"+c.prefix)
 	set("config_directory", "("+dev+")"+c.prefix)
-	set("config_file", "("+dev+")"+c.path)
+	set("config_file", "("+dev+")"+path.Join(c.prefix, path.Base(c.path)))
+	if c.relative {
+		set("btrfs_relative_path", "y")
+	}
 	if c.cmdpath != "" {
 		set("cmdpath", "("+dev+")"+c.cmdpath)
 	} else {
@@ -495,7 +517,19 @@ func (i *interp) flatten(ctx *envContext, path, ids []string, m *boot.Menu, tree
 			*tree = append(*tree, ft)
 			continue
 		}
-		e := i.evalEntry(ctx, it, path, ids)
+		e, repl := i.evalEntry(ctx, it, path, ids)
+		if repl != nil {
+			// The entry runs configfile: what it shows is a submenu.
+			ft := flatItem{title: it.title, id: it.id, entry: -1}
+			if depth >= i.o.limits.Depth {
+				i.file = srcRef{vol: it.origin.Volume, path: it.origin.Path}
+				i.diag(it.origin.Line, "menuentry %q: configfile menus nest deeper than %d levels", it.title, i.o.limits.Depth)
+			} else {
+				i.flatten(repl.ctx, append(append([]string{}, path...), it.title), append(append([]string{}, ids...), itemID(it)), m, &ft.children, depth+1)
+			}
+			*tree = append(*tree, ft)
+			continue
+		}
 		*tree = append(*tree, flatItem{title: it.title, id: it.id, entry: len(m.Entries)})
 		m.Entries = append(m.Entries, e)
 	}
@@ -531,7 +565,10 @@ func (i *interp) runBody(ctx *envContext, it *menuItem, ids []string, b *bootSta
 	return c, repl
 }
 
-func (i *interp) evalEntry(ctx *envContext, it *menuItem, path, ids []string) boot.Entry {
+// evalEntry runs an entry's body as GRUB does when it is chosen and
+// returns the entry it boots; or, when the body runs configfile before
+// loading a kernel, the menu that file makes.
+func (i *interp) evalEntry(ctx *envContext, it *menuItem, path, ids []string) (boot.Entry, *menuResult) {
 	e := boot.Entry{
 		ID:      it.id,
 		Title:   it.title,
@@ -548,7 +585,11 @@ func (i *interp) evalEntry(ctx *envContext, it *menuItem, path, ids []string) bo
 	i.saves = nil
 	run := ctx.clone()
 	run.menu = &menuList{} // menuentry while booting adds nothing visible
-	c, _ := i.runBody(run, it, ids, b)
+	c, repl := i.runBody(run, it, ids, b)
+	if repl != nil && len(repl.ctx.menu.items) > 0 {
+		i.saves = savedWrites
+		return boot.Entry{}, repl
+	}
 	if len(i.saves) > 0 {
 		if i.entryWrites == nil {
 			i.entryWrites = map[int][]EnvWrite{}
@@ -569,6 +610,12 @@ func (i *interp) evalEntry(ctx *envContext, it *menuItem, path, ids []string) bo
 	switch {
 	case c == ctlAbort && i.abortMsg != "":
 		e.Err = wrap(fmt.Errorf("%s", i.abortMsg))
+	case b.configfile != "" && !b.linux:
+		err := b.configErr
+		if err == nil {
+			err = errors.New("its menu has no entries")
+		}
+		e.Err = wrap(fmt.Errorf("configfile %s: %w", b.configfile, err))
 	case b.unsupported != "":
 		e.Err = wrap(fmt.Errorf("%w: %s: leapboot boots only Linux kernels", ErrUnsupported, b.unsupported))
 	case !b.linux:
@@ -581,7 +628,7 @@ func (i *interp) evalEntry(ctx *envContext, it *menuItem, path, ids []string) bo
 		e.Err = wrap(fmt.Errorf("devicetree: %w", b.dtbErr))
 	}
 	i.abortMsg = ""
-	return e
+	return e, nil
 }
 
 func itemID(it *menuItem) string {
