@@ -55,6 +55,7 @@ func TestHostileConfigs(t *testing.T) {
 	hostile(t, "sourcing a big comment in a loop", "while true; do source $prefix/big.cfg; done", "step budget exhausted")
 	hostile(t, "blscfg in a loop", "while true; do blscfg; done", "step budget exhausted")
 	hostile(t, "deep submenus", strings.Repeat("submenu s {\n", 100)+strings.Repeat("}\n", 100), "")
+	hostile(t, "entries that configfile their own file", strings.Repeat("menuentry B { configfile $prefix/grub.cfg; }\n", 30), "nest deeper than")
 }
 
 func TestEntryBudgetIsolated(t *testing.T) {
