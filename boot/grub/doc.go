@@ -34,6 +34,19 @@
 // volume that has one is not read at its standard path). A config
 // reached twice (an ESP stub's configfile and directly) is listed once.
 //
+// An entry that runs configfile (openSUSE's snapshot entries, chain
+// menus) shows another menu when chosen: that file is read with the
+// entry's variables and the entry becomes a submenu of its entries.
+//
+// btrfs: a volume's FS shows the top level, where upstream GRUB's paths
+// start (/@/boot/... on Ubuntu). SUSE's GRUB reads paths relative to a
+// subvolume when $btrfs_relative_path is "y": a subvolume
+// btrfs-mount-subvol put over the path, else $btrfs_subvol, else the
+// default subvolume (boot.Volume.BtrfsDefault); btrfs_subvol and
+// btrfs_relative_path pass into new contexts as SUSE's module exports
+// them. A btrfs volume with no config at a top-level path is read from
+// its default subvolume, relative to it, as SUSE's GRUB core does.
+//
 // Devices: volumes are numbered as GRUB numbers disks, in slice order of
 // their Disk (hd0, hd1, …), partitions as hdN,gptM or hdN,msdosM (by the
 // partition type), whole-disk iso9660 volumes also as cd0, cd1, ….
