@@ -19,33 +19,14 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/go
 // Volume directory names used by multi-volume cases, in disk order.
 var volumeDirs = []string{"sda1", "sda2", "esp", "ubuntu-seed", "ubuntu-boot", "bootfs", "rootfs"}
 
-// sidecars are u-root's metadata files at a volume root (PROVENANCE.md):
-// they describe the volume and are not files on it.
-var sidecars = map[string]bool{"UUID": true, "LABEL": true, "TYPE": true, "PARTLABEL": true, "BTRFS_DEFAULT": true}
-
-// identities of volumes that have no sidecars, from PROVENANCE.md.
-var identities = map[string]struct{ uuid, label, partuuid string }{
-	"ubuntu-20.04-cloudimg/rootfs":              {uuid: "0101c7fc-3b92-405d-87d1-ab167be30b9d", label: "cloudimg-rootfs"},
-	"ubuntu-22.04-cloudimg/rootfs":              {uuid: "e8328184-226c-4e5e-9635-8142cc114051", label: "cloudimg-rootfs"},
-	"ubuntu-24.04-aws-cloudimg-partuuid/rootfs": {uuid: "4f575094-453e-450d-aeed-215d8cbcbf58", label: "cloudimg-rootfs", partuuid: "46c86054-7e35-44ae-9907-238b983b8fbe"},
-	"petitboot-rhel8.0-ppc64le":                 {uuid: "9a8ea027-4829-45b9-829b-18ed6cc1f33b"},
-	"petitboot-rhcos-4.2-ppc64le":               {label: "boot"},
-	"petitboot-syn-test-file-ops":               {uuid: "00000000-0000-0000-0000-000000000001"},
-	"fcos-coreos-assembler-boot":                {label: "boot"},
-	"fcos-bootupd-static-assembled/bootfs":      {label: "boot"},
-	"ubuntu-core-snapd/ubuntu-boot":             {label: "ubuntu-boot"},
-	"ubuntu-core-snapd/ubuntu-seed":             {label: "ubuntu-seed"},
-}
-
-// moved are files the source test placed where GRUB would not look.
-var moved = map[string]map[string]string{
-	// Petitboot's test put this grub.cfg at the volume root.
-	"petitboot-kubuntu-13.04-x86": {"grub.cfg": "boot/grub/grub.cfg"},
-}
+// sidecars are metadata files at a volume root (PROVENANCE.md): u-root's
+// UUID, LABEL, TYPE and PARTLABEL, and leapboot's PARTUUID and
+// BTRFS_DEFAULT. They describe the volume and are not files on it.
+var sidecars = map[string]bool{"UUID": true, "LABEL": true, "TYPE": true, "PARTLABEL": true, "PARTUUID": true, "BTRFS_DEFAULT": true}
 
 // loadVolume reads a directory into a MapFS volume, reading and hiding
 // the sidecars.
-func loadVolume(t testing.TB, dir, key string, part int) *boot.Volume {
+func loadVolume(t testing.TB, dir string, part int) *boot.Volume {
 	t.Helper()
 	m := fstest.MapFS{}
 	v := &boot.Volume{Device: fmt.Sprintf("/dev/vda%d", part), Disk: "/dev/vda", Partition: part,
@@ -78,22 +59,18 @@ func loadVolume(t testing.TB, dir, key string, part int) *boot.Volume {
 				v.FSType = val
 			case "PARTLABEL":
 				v.PartLabel = val
+			case "PARTUUID":
+				v.PartUUID = val
 			case "BTRFS_DEFAULT":
 				v.BtrfsDefault = val
 			}
 			return nil
-		}
-		if to, ok := moved[key][rel]; ok {
-			rel = to
 		}
 		m[rel] = &fstest.MapFile{Data: b, Mode: 0o644}
 		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
-	}
-	if id, ok := identities[key]; ok {
-		v.UUID, v.Label, v.PartUUID = id.uuid, id.label, id.partuuid
 	}
 	if _, err := fs.Stat(m, "EFI"); err == nil {
 		v.PartType = boot.PartTypeESP
@@ -103,16 +80,15 @@ func loadVolume(t testing.TB, dir, key string, part int) *boot.Volume {
 
 func loadCase(t testing.TB, dir string) []*boot.Volume {
 	t.Helper()
-	name := filepath.Base(dir)
 	var vols []*boot.Volume
 	for _, vd := range volumeDirs {
 		p := filepath.Join(dir, vd)
 		if fi, err := os.Stat(p); err == nil && fi.IsDir() {
-			vols = append(vols, loadVolume(t, p, name+"/"+vd, len(vols)+1))
+			vols = append(vols, loadVolume(t, p, len(vols)+1))
 		}
 	}
 	if len(vols) == 0 {
-		vols = append(vols, loadVolume(t, dir, name, 1))
+		vols = append(vols, loadVolume(t, dir, 1))
 	}
 	return vols
 }
