@@ -25,6 +25,9 @@ type options struct {
 	mountAt      string
 	log          *slog.Logger
 	modules      func(names ...string)
+	// identifyOnly makes Image stop after the partition table and the
+	// superblocks (the benchmark's probe figure).
+	identifyOnly bool
 }
 
 // Option configures Scan and Image.

@@ -100,7 +100,15 @@ func TestDirFSStaysInside(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fsys := v.FS
+	// As Dir reads it, and as Scan reads its own read-only mounts (with
+	// the names cache).
+	for _, fsys := range []fs.FS{v.FS, dirFS{root: vol, names: &nameCache{}}} {
+		checkHostileTree(t, fsys)
+	}
+}
+
+func checkHostileTree(t *testing.T, fsys fs.FS) {
+	t.Helper()
 	bounded(t, "reading the hostile tree", func() {
 		for name, want := range map[string]string{
 			"boot/vmlinuz": "kernel", "boot/abs": "kernel", "vmlinuz": "kernel",
@@ -146,8 +154,10 @@ func TestDirFSConforms(t *testing.T) {
 	os.MkdirAll(filepath.Join(dir, "boot/grub"), 0o755)
 	writeFile(t, filepath.Join(dir, "boot/grub/grub.cfg"), "menuentry x {\n}\n")
 	writeFile(t, filepath.Join(dir, "vmlinuz"), "k")
-	if err := fstest.TestFS(dirFS(dir), "boot/grub/grub.cfg", "vmlinuz"); err != nil {
-		t.Fatal(err)
+	for _, fsys := range []fs.FS{dirFS{root: dir}, dirFS{root: dir, names: &nameCache{}}} {
+		if err := fstest.TestFS(fsys, "boot/grub/grub.cfg", "vmlinuz"); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 

@@ -32,10 +32,16 @@ func Image(path string, opts ...Option) ([]*boot.Volume, io.Closer, error) {
 		return nil, nil, fmt.Errorf("disk: %w", err)
 	}
 	size := st.Size()
-	var vols []*boot.Volume
+	o := newOptions(opts)
 	tbl, terr := probe.ReadPartitions(f, size, 512)
 	if terr == nil && len(tbl.Partitions) > 0 {
-		for _, p := range tbl.Partitions {
+		// Up to imageParallel partitions are read at once, so that a cold
+		// image's reads overlap instead of waiting for each other (and a
+		// table of 128 partitions does not hold 128 FATs in memory).
+		vols := make([]*boot.Volume, len(tbl.Partitions))
+		var wg sync.WaitGroup
+		sem := make(chan struct{}, imageParallel)
+		for i, p := range tbl.Partitions {
 			v := &boot.Volume{
 				Device:    fmt.Sprintf("%s:%d", path, p.Number),
 				Disk:      path,
@@ -44,25 +50,31 @@ func Image(path string, opts ...Option) ([]*boot.Volume, io.Closer, error) {
 				PartLabel: p.Name,
 				PartType:  p.Type,
 			}
+			vols[i] = v
 			if p.Start < 0 || p.Size <= 0 || p.Start+p.Size > size {
 				v.Err = fmt.Errorf("disk: %s: partition %d runs past the end of the disk", path, p.Number)
-				vols = append(vols, v)
 				continue
 			}
-			imageVolume(v, f, p.Start, p.Size)
-			switch {
-			case p.Err != nil && v.Err == nil:
-				// Read anyway, as Linux does; the volume says what is wrong.
-				v.Err = fmt.Errorf("disk: %s: %w (read anyway)", path, p.Err)
-			case p.Err != nil:
-				v.Err = fmt.Errorf("disk: %s: %w; %w", path, p.Err, v.Err)
-			}
-			vols = append(vols, v)
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				sem <- struct{}{}
+				defer func() { <-sem }()
+				imageVolume(v, f, p.Start, p.Size, o)
+				switch {
+				case p.Err != nil && v.Err == nil:
+					// Read anyway, as Linux does; the volume says what is wrong.
+					v.Err = fmt.Errorf("disk: %s: %w (read anyway)", path, p.Err)
+				case p.Err != nil:
+					v.Err = fmt.Errorf("disk: %s: %w; %w", path, p.Err, v.Err)
+				}
+			}()
 		}
+		wg.Wait()
 		return vols, f, nil
 	}
 	v := &boot.Volume{Device: path, Disk: path}
-	imageVolume(v, f, 0, size)
+	imageVolume(v, f, 0, size, o)
 	if v.FSType == "" {
 		f.Close()
 		if terr != nil && !errors.Is(terr, probe.ErrUnknown) {
@@ -72,6 +84,9 @@ func Image(path string, opts ...Option) ([]*boot.Volume, io.Closer, error) {
 	}
 	return []*boot.Volume{v}, f, nil
 }
+
+// imageParallel is how many partitions of one image Image reads at once.
+const imageParallel = 4
 
 // Images reads several disk images at once, one goroutine each, and
 // returns their volumes in the order of paths. It fails if any image
@@ -115,13 +130,16 @@ func Images(paths []string, opts ...Option) ([]*boot.Volume, []io.Closer, error)
 // imageVolume identifies the filesystem at [start, start+size) of f and
 // opens it through go-diskfs. A filesystem that is read with a repair
 // (a FAT whose cluster chains loop) gets an FS and an Err saying so.
-func imageVolume(v *boot.Volume, f *os.File, start, size int64) {
+func imageVolume(v *boot.Volume, f *os.File, start, size int64, o options) {
 	id, err := probe.Probe(io.NewSectionReader(f, start, size), size)
 	if err != nil {
 		v.Err = fmt.Errorf("disk: %s: %w", v.Device, err)
 		return
 	}
 	v.FSType, v.UUID, v.Label = id.Type, id.UUID, id.Label
+	if o.identifyOnly {
+		return
+	}
 	fsys, warn, err := openDiskfs(f, id.Type, start, size)
 	if err != nil {
 		v.Err = fmt.Errorf("disk: %s: %w", v.Device, err)
@@ -172,7 +190,7 @@ func Dir(path string) (*boot.Volume, error) {
 	if !st.IsDir() {
 		return nil, fmt.Errorf("disk: %s is not a directory", path)
 	}
-	return &boot.Volume{Device: path, Disk: path, FSType: "dir", FS: dirFS(path)}, nil
+	return &boot.Volume{Device: path, Disk: path, FSType: "dir", FS: dirFS{root: path}}, nil
 }
 
 // maxSymlinks is how many symbolic links one name may go through, as
@@ -189,7 +207,16 @@ var errNotRegular = errors.New("not a regular file or directory")
 // name going through more than maxSymlinks links fails with ELOOP, and
 // only regular files and directories open: a FIFO named grub.cfg is
 // refused instead of blocking the boot.
-type dirFS string
+//
+// With names set (filesystems Scan mounted read-only itself, whose names
+// nothing changes while leapboot runs), a name that is not in its
+// directory's listing is answered "not there" from that listing: the
+// configuration readers look for some 25 files on every volume, and most
+// volumes have none of them.
+type dirFS struct {
+	root  string
+	names *nameCache
+}
 
 // resolve returns the host path of name with every symbolic link resolved
 // inside the volume, and what it is.
@@ -214,7 +241,11 @@ func (d dirFS) resolve(op, name string) (string, fs.FileInfo, error) {
 			fi = nil
 			continue
 		}
-		host := filepath.Join(string(d), filepath.Join(done...), c)
+		rel := filepath.Join(done...)
+		if d.names != nil && d.names.absent(d.root, rel, c) {
+			return "", nil, &fs.PathError{Op: op, Path: name, Err: syscall.ENOENT}
+		}
+		host := filepath.Join(d.root, rel, c)
 		var err error
 		if fi, err = os.Lstat(host); err != nil {
 			return "", nil, &fs.PathError{Op: op, Path: name, Err: underlying(err)}
@@ -236,7 +267,7 @@ func (d dirFS) resolve(op, name string) (string, fs.FileInfo, error) {
 		fi = nil
 		todo = append(strings.Split(target, "/"), todo...)
 	}
-	p := filepath.Join(string(d), filepath.Join(done...))
+	p := filepath.Join(d.root, filepath.Join(done...))
 	if fi == nil {
 		var err error
 		if fi, err = os.Lstat(p); err != nil {

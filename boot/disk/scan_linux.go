@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -71,8 +72,92 @@ func Bus(name, devpath string) string {
 	return ""
 }
 
-// listBlock reads /sys/class/block below sysroot.
-func listBlock(sysroot string) ([]blockDev, error) {
+// listBlock lists the block devices of the running kernel: names, device
+// numbers and sizes from /proc/partitions (every device with a non-zero
+// size, in one read), and from each device's link in /sys/class/block the
+// disk a partition belongs to and how that disk is attached (one readlink
+// per device). Without /proc/partitions it reads sysfs attributes instead,
+// which takes a dozen system calls per device.
+func listBlock(sysroot, procPartitions string) ([]blockDev, error) {
+	b, err := os.ReadFile(procPartitions)
+	if err != nil {
+		return listBlockSysfs(sysroot)
+	}
+	type entry struct {
+		name, devno string
+		size        int64
+	}
+	var ents []entry
+	known := map[string]bool{}
+	for _, line := range strings.Split(string(b), "\n") {
+		w := strings.Fields(line)
+		if len(w) != 4 {
+			continue
+		}
+		blocks, err := strconv.ParseInt(w[2], 10, 64)
+		if err != nil { // the header line
+			continue
+		}
+		name := w[3]
+		if strings.HasPrefix(name, "ram") || strings.HasPrefix(name, "zram") {
+			continue
+		}
+		ents = append(ents, entry{name: name, devno: w[0] + ":" + w[1], size: blocks * 1024})
+		known[name] = true
+	}
+	dir := filepath.Join(sysroot, "class/block")
+	out := make([]blockDev, 0, len(ents))
+	for _, e := range ents {
+		d := blockDev{name: e.name, disk: e.name, size: e.size, devno: e.devno}
+		// "../../devices/pci0000:00/…/block/sda/sda1": a partition's
+		// directory is inside its disk's.
+		link, err := os.Readlink(filepath.Join(dir, e.name))
+		if err == nil {
+			d.bus = Bus(e.name, link)
+			if parent := filepath.Base(filepath.Dir(link)); parent != e.name && known[parent] {
+				d.disk = parent
+				d.partition = partitionNumber(e.name, parent)
+				if d.partition <= 0 {
+					n, err := readInt(filepath.Join(dir, e.name, "partition"))
+					if err != nil || n <= 0 {
+						d.disk, d.partition = e.name, 0
+					} else {
+						d.partition = int(n)
+					}
+				}
+			}
+		}
+		out = append(out, d)
+	}
+	sortDevs(out)
+	return out, nil
+}
+
+// partitionNumber is the number in a partition's name after its disk's
+// name ("sda1" of "sda", "nvme0n1p2" of "nvme0n1"), or 0.
+func partitionNumber(name, disk string) int {
+	rest, ok := strings.CutPrefix(name, disk)
+	if !ok {
+		return 0
+	}
+	n, err := strconv.Atoi(strings.TrimPrefix(rest, "p"))
+	if err != nil || n <= 0 || strings.HasPrefix(rest, "p0") || strings.HasPrefix(rest, "0") {
+		return 0
+	}
+	return n
+}
+
+func sortDevs(out []blockDev) {
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].disk != out[j].disk {
+			return out[i].disk < out[j].disk
+		}
+		return out[i].partition < out[j].partition
+	})
+}
+
+// listBlockSysfs reads /sys/class/block below sysroot.
+func listBlockSysfs(sysroot string) ([]blockDev, error) {
 	dir := filepath.Join(sysroot, "class/block")
 	ents, err := os.ReadDir(dir)
 	if err != nil {
@@ -102,12 +187,7 @@ func listBlock(sysroot string) ([]blockDev, error) {
 		}
 		out = append(out, d)
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].disk != out[j].disk {
-			return out[i].disk < out[j].disk
-		}
-		return out[i].partition < out[j].partition
-	})
+	sortDevs(out)
 	return out, nil
 }
 
@@ -169,61 +249,97 @@ func unescapeMount(s string) string {
 // has mounted is read through its existing mount. Each device gets the
 // option's timeout; one that does not answer in time is reported in
 // Problems and left out.
+//
+// Every device is read once, all of them at once (up to the option's
+// parallel count): a partitioned disk for its partition table, anything
+// else for its superblocks (the first 68 KiB, one read, shared by every
+// prober). Partitions do not wait for their disk's table; the table's
+// names and GUIDs are joined afterwards. Then the filesystems are mounted,
+// again in parallel. Their FS lists a directory the first time a name in
+// it is looked up, so that the configuration readers' many lookups of
+// files that are not there are answered from memory (see dirFS).
 func Scan(ctx context.Context, opts ...Option) (*Scanned, error) {
 	o := newOptions(opts)
 	began := time.Now()
-	devs, err := listBlock("/sys")
+	devs, err := listBlock("/sys", "/proc/partitions")
 	if err != nil {
 		return nil, err
 	}
 	mounts := mountedAt()
 	res := &Scanned{}
 
-	// Partition tables of the disks that have partitions.
 	hasParts := map[string]bool{}
 	for _, d := range devs {
 		if d.partition > 0 {
 			hasParts[d.disk] = true
 		}
 	}
-	tables := map[string]probe.Table{}
-	type result struct {
-		v   *boot.Volume
-		err error
+	// What reading one device found: a partition table (partitioned
+	// disks) or an identity (everything else).
+	type found struct {
+		table probe.Table
+		id    probe.Identity
+		size  int64
 	}
-	var mu sync.Mutex
+	results := make([]found, len(devs))
+	errs := make([]error, len(devs))
 	var wg sync.WaitGroup
 	// At most o.parallel devices at once: enough to overlap slow devices,
 	// few enough that each device's timeout measures that device.
 	sem := make(chan struct{}, o.parallel)
-	results := make([]*result, len(devs))
-	for _, d := range devs {
-		if d.partition == 0 && hasParts[d.name] {
-			wg.Add(1)
-			go func(d blockDev) {
-				defer wg.Done()
-				sem <- struct{}{}
-				defer func() { <-sem }()
-				tbl, err := withTimeout(ctx, o.timeout, func() (probe.Table, error) {
-					f, err := os.Open("/dev/" + d.name)
-					if err != nil {
-						return probe.Table{}, err
-					}
-					defer f.Close()
-					return probe.ReadPartitions(f, d.size, 512)
-				})
-				mu.Lock()
-				defer mu.Unlock()
-				if err == nil {
-					tables[d.name] = tbl
-				} else if !errors.Is(err, probe.ErrUnknown) {
-					res.Problems = append(res.Problems, fmt.Errorf("disk: /dev/%s: partition table: %w", d.name, err))
+	for i, d := range devs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			table := d.partition == 0 && hasParts[d.name]
+			results[i], errs[i] = withTimeout(ctx, o.timeout, func() (found, error) {
+				r, err := openDirect("/dev/" + d.name)
+				if err != nil {
+					return found{}, err
 				}
-			}(d)
-		}
+				defer r.Close()
+				// The exact size (/proc/partitions counts KiB).
+				size, err := r.f.Seek(0, io.SeekEnd)
+				if err != nil || size <= 0 {
+					size = d.size
+				}
+				if table {
+					t, err := probe.ReadPartitions(r, size, 512)
+					return found{table: t, size: size}, err
+				}
+				id, err := probe.Probe(r, size)
+				return found{id: id, size: size}, err
+			})
+		}()
 	}
 	wg.Wait()
+	o.log.Debug("identified", "devices", len(devs), "after", time.Since(began).Round(time.Millisecond))
 
+	tables := map[string]probe.Table{}
+	for i, d := range devs {
+		if d.partition != 0 || !hasParts[d.name] {
+			continue
+		}
+		switch err := errs[i]; {
+		case err == nil:
+			tables[d.name] = results[i].table
+		case !errors.Is(err, probe.ErrUnknown):
+			res.Problems = append(res.Problems, fmt.Errorf("disk: /dev/%s: partition table: %w", d.name, err))
+		}
+	}
+
+	// Mount in parallel too; the modules a type needs are loaded first,
+	// once per type.
+	loadedFS := map[string]bool{}
+	type mountJob struct {
+		v   *boot.Volume
+		dir string
+		fs  dirFS
+		err error
+	}
+	var jobs []*mountJob
 	for i, d := range devs {
 		if d.partition == 0 && hasParts[d.name] {
 			continue
@@ -236,75 +352,38 @@ func Scan(ctx context.Context, opts ...Option) (*Scanned, error) {
 				}
 			}
 		}
-		wg.Add(1)
-		go func(i int, d blockDev, v *boot.Volume) {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			_, err := withTimeout(ctx, o.timeout, func() (struct{}, error) {
-				f, err := os.Open(v.Device)
-				if err != nil {
-					return struct{}{}, err
-				}
-				defer f.Close()
-				id, err := probe.Probe(f, d.size)
-				if err != nil {
-					return struct{}{}, err
-				}
-				v.FSType, v.UUID, v.Label = id.Type, id.UUID, id.Label
-				return struct{}{}, nil
-			})
-			mu.Lock()
-			results[i] = &result{v: v, err: err}
-			mu.Unlock()
-		}(i, d, v)
-	}
-	wg.Wait()
-	o.log.Debug("identified", "devices", len(devs), "after", time.Since(began).Round(time.Millisecond))
-
-	// Mount in parallel too; the modules a type needs are loaded first,
-	// once per type.
-	loadedFS := map[string]bool{}
-	type mountJob struct {
-		v   *boot.Volume
-		dir string
-		err error
-	}
-	var jobs []*mountJob
-	for i, r := range results {
-		if r == nil {
-			continue
-		}
-		if r.err != nil {
-			if errors.Is(r.err, probe.ErrUnknown) {
+		if err := errs[i]; err != nil {
+			if errors.Is(err, probe.ErrUnknown) {
 				continue // no filesystem: nothing to read
 			}
-			res.Problems = append(res.Problems, fmt.Errorf("disk: %s: %w", r.v.Device, r.err))
+			res.Problems = append(res.Problems, fmt.Errorf("disk: %s: %w", v.Device, err))
 			continue
 		}
-		v := r.v
+		id := results[i].id
+		v.FSType, v.UUID, v.Label = id.Type, id.UUID, id.Label
 		res.Volumes = append(res.Volumes, v)
-		switch mp, mounted := mounts[devs[i].devno]; {
+		switch mp, mounted := mounts[d.devno]; {
 		case !mountable(v.FSType):
 			v.Err = fmt.Errorf("disk: %s: %s is not readable here", v.Device, v.FSType)
 		case mounted:
-			v.FS, v.Mount = dirFS(mp), mp
+			v.FS, v.Mount = dirFS{root: mp}, mp
 		default:
 			if o.modules != nil && !loadedFS[v.FSType] {
 				loadedFS[v.FSType] = true
 				o.modules(FSModules(v.FSType)...)
 			}
-			jobs = append(jobs, &mountJob{v: v, dir: filepath.Join(o.mountAt, devs[i].name)})
+			dir := filepath.Join(o.mountAt, d.name)
+			jobs = append(jobs, &mountJob{v: v, dir: dir, fs: dirFS{root: dir, names: &nameCache{}}})
 		}
 	}
 	for _, j := range jobs {
 		wg.Add(1)
-		go func(j *mountJob) {
+		go func() {
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
 			_, j.err = withTimeout(ctx, o.mountTimeout, func() (struct{}, error) { return struct{}{}, mountRO(j.v.Device, j.dir, j.v.FSType) })
-		}(j)
+		}()
 	}
 	wg.Wait()
 	o.log.Debug("mounted all", "filesystems", len(jobs), "after", time.Since(began).Round(time.Millisecond))
@@ -314,7 +393,7 @@ func Scan(ctx context.Context, opts ...Option) (*Scanned, error) {
 			continue
 		}
 		res.mounted = append(res.mounted, j.dir)
-		j.v.FS, j.v.Mount = dirFS(j.dir), j.dir
+		j.v.FS, j.v.Mount = j.fs, j.dir
 		o.log.Debug("mounted", "device", j.v.Device, "type", j.v.FSType, "at", j.dir)
 	}
 	return res, nil

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 )
 
 // DefaultReadLimit is how many bytes one Probe or ReadPartitions call may
@@ -53,6 +54,20 @@ type dev struct {
 	size   int64
 	budget int64
 	head   []byte // the first min(size, headSize) bytes, or nil if not read yet
+	pooled *[]byte
+}
+
+// headPool keeps head buffers between calls: probing many devices would
+// otherwise allocate (and clear) 68 KiB for each.
+var headPool = sync.Pool{New: func() any { b := make([]byte, headSize); return &b }}
+
+// release gives the head buffer back; nothing read from d may be used
+// after it (results hold strings, never slices of the head).
+func (d *dev) release() {
+	if d.pooled != nil {
+		headPool.Put(d.pooled)
+		d.pooled, d.head = nil, nil
+	}
 }
 
 func newDev(r io.ReaderAt, size int64, o options) *dev {
@@ -68,7 +83,18 @@ func (d *dev) read(off int64, n int) ([]byte, error) {
 	}
 	if d.head == nil && d.size > 0 {
 		hn := min(d.size, headSize)
-		b, err := d.readRaw(0, int(hn))
+		var b []byte
+		var err error
+		if hn == headSize {
+			p := headPool.Get().(*[]byte)
+			if b, err = d.readInto(*p, 0); b != nil {
+				d.pooled = p
+			} else {
+				headPool.Put(p)
+			}
+		} else {
+			b, err = d.readRaw(0, int(hn))
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -87,8 +113,17 @@ func (d *dev) readRaw(off int64, n int) ([]byte, error) {
 	if int64(n) > d.budget {
 		return nil, errBudget
 	}
+	return d.readInto(make([]byte, n), off)
+}
+
+// readInto reads len(b) bytes at off into b, counting them against the
+// read limit.
+func (d *dev) readInto(b []byte, off int64) ([]byte, error) {
+	n := len(b)
+	if int64(n) > d.budget {
+		return nil, errBudget
+	}
 	d.budget -= int64(n)
-	b := make([]byte, n)
 	m, err := d.r.ReadAt(b, off)
 	if m == n {
 		return b, nil

@@ -74,6 +74,7 @@ func ReadPartitions(r io.ReaderAt, size int64, sectorSize int, opts ...Option) (
 		return Table{}, fmt.Errorf("probe: sector size %d: not a power of two from 512 to 65536", sectorSize)
 	}
 	d := newDev(r, size, newOptions(opts))
+	defer d.release()
 	isFAT, err := isVFAT(d)
 	if err != nil {
 		return Table{}, err

@@ -59,6 +59,7 @@ var probers = []prober{
 // with an empty Type and a nil error. Read errors are returned wrapped.
 func Probe(r io.ReaderAt, size int64, opts ...Option) (Identity, error) {
 	d := newDev(r, size, newOptions(opts))
+	defer d.release()
 	var (
 		found      []Identity
 		names      []string
