@@ -334,10 +334,12 @@ func Scan(ctx context.Context, opts ...Option) (*Scanned, error) {
 	// once per type.
 	loadedFS := map[string]bool{}
 	type mountJob struct {
-		v   *boot.Volume
-		dir string
-		fs  dirFS
-		err error
+		v      *boot.Volume
+		dir    string
+		fs     dirFS
+		err    error
+		subvol string // btrfs: the default subvolume
+		subErr error
 	}
 	var jobs []*mountJob
 	for i, d := range devs {
@@ -382,7 +384,24 @@ func Scan(ctx context.Context, opts ...Option) (*Scanned, error) {
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			_, j.err = withTimeout(ctx, o.mountTimeout, func() (struct{}, error) { return struct{}{}, mountRO(j.v.Device, j.dir, j.v.FSType) })
+			type mounted struct {
+				subvol string
+				err    error
+			}
+			var m mounted
+			m, j.err = withTimeout(ctx, o.mountTimeout, func() (mounted, error) {
+				if err := mountRO(j.v.Device, j.dir, j.v.FSType); err != nil {
+					return mounted{}, err
+				}
+				if j.v.FSType != "btrfs" {
+					return mounted{}, nil
+				}
+				// GRUB reads the top level; SUSE's GRUB reads relative to
+				// the default subvolume, so say which one that is.
+				p, err := btrfsDefaultSubvol(j.v.Device, j.dir+".default")
+				return mounted{p, err}, nil
+			})
+			j.subvol, j.subErr = m.subvol, m.err
 		}()
 	}
 	wg.Wait()
@@ -395,6 +414,14 @@ func Scan(ctx context.Context, opts ...Option) (*Scanned, error) {
 		res.mounted = append(res.mounted, j.dir)
 		j.v.FS, j.v.Mount = j.fs, j.dir
 		o.log.Debug("mounted", "device", j.v.Device, "type", j.v.FSType, "at", j.dir)
+		if j.v.FSType == "btrfs" {
+			if j.subErr != nil {
+				o.log.Warn("btrfs default subvolume unknown; SUSE-style relative paths read from the top level", "device", j.v.Device, "err", j.subErr)
+			} else {
+				j.v.BtrfsDefault = j.subvol
+				o.log.Debug("btrfs default subvolume", "device", j.v.Device, "path", "/"+j.subvol)
+			}
+		}
 	}
 	return res, nil
 }
@@ -421,8 +448,12 @@ func mountRO(dev, dir, fstype string) error {
 	case "btrfs":
 		// The top level, where GRUB's paths start (/@/boot/... on
 		// Ubuntu, /@rootfs/boot/... or /@boot/... elsewhere, /boot/...
-		// without subvolumes); "nologreplay" keeps a dirty log unread.
-		data = "subvolid=5,nologreplay"
+		// without subvolumes), its log left unread.
+		if err := mountBtrfs(dev, dir, "subvolid=5"); err != nil {
+			os.Remove(dir)
+			return err
+		}
+		return nil
 	}
 	flags := uintptr(unix.MS_RDONLY | unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC)
 	if err := unix.Mount(dev, dir, fstype, flags, data); err != nil {
