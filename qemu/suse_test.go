@@ -87,14 +87,14 @@ func buildSUSEDisk(t *testing.T, grubenv string) string {
 	files := map[string]string{
 		"/stage/plan": write(t, filepath.Join(dir, "plan"), "subvol @\nsubvol @/.snapshots\nsubvol @/.snapshots/1/snapshot\n"+
 			"subvol @/.snapshots/42/snapshot\ndefault @/.snapshots/1/snapshot\n"),
-		cur + "/boot/grub2/grub.cfg":                 write(t, filepath.Join(dir, "grub.cfg"), suseGrubCfg),
-		cur + "/boot/grub2/grubenv":                  write(t, filepath.Join(dir, "grubenv"), string(env)),
-		cur + "/boot/vmlinuz":                        demo.Kernel.Vmlinuz,
-		cur + "/boot/initrd":                         initrd("suse-current"),
-		snap + "/boot/grub2/grub.cfg":                filepath.Join(dir, "grub.cfg"),
-		snap + "/boot/vmlinuz":                       demo.Kernel.Vmlinuz,
-		snap + "/boot/initrd":                        initrd("suse-snapshot-42"),
-		"/stage/tree/@/.snapshots/grub-snapshot.cfg": write(t, filepath.Join(dir, "snapshots.cfg"), suseSnapshotsCfg),
+		cur + "/boot/grub2/grub.cfg":                    write(t, filepath.Join(dir, "grub.cfg"), suseGrubCfg),
+		cur + "/boot/grub2/grubenv":                     write(t, filepath.Join(dir, "grubenv"), string(env)),
+		cur + "/boot/vmlinuz":                           demo.Kernel.Vmlinuz,
+		cur + "/boot/initrd":                            initrd("suse-current"),
+		snap + "/boot/grub2/grub.cfg":                   filepath.Join(dir, "grub.cfg"),
+		snap + "/boot/vmlinuz":                          demo.Kernel.Vmlinuz,
+		snap + "/boot/initrd":                           initrd("suse-snapshot-42"),
+		"/stage/tree/@/.snapshots/grub-snapshot.cfg":    write(t, filepath.Join(dir, "snapshots.cfg"), suseSnapshotsCfg),
 		"/stage/tree/@/.snapshots/42/grub-snapshot.cfg": write(t, filepath.Join(dir, "snap42.cfg"), suseSnapshot42Cfg),
 	}
 	img := filepath.Join(dir, "suse.img")
