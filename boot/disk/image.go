@@ -242,7 +242,9 @@ func (d dirFS) resolve(op, name string) (string, fs.FileInfo, error) {
 			continue
 		}
 		rel := filepath.Join(done...)
-		if d.names != nil && d.names.absent(d.root, rel, c) {
+		// The listing is asked only below a directory (a FIFO is
+		// never opened to be listed).
+		if d.names != nil && (fi == nil || fi.IsDir()) && d.names.absent(d.root, rel, c) {
 			return "", nil, &fs.PathError{Op: op, Path: name, Err: syscall.ENOENT}
 		}
 		host := filepath.Join(d.root, rel, c)

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 )
 
 // Bounds of a nameCache: a directory with more names than maxListedNames
@@ -23,6 +24,9 @@ const (
 // Only absence is answered from it: a name that is there is looked up as
 // before, so what a lookup finds never depends on the cache.
 type nameCache struct {
+	// fat is set for FAT volumes: the kernel also finds a long name by its
+	// short 8.3 name, which listings do not show.
+	fat  bool
 	mu   sync.Mutex
 	dirs map[string]map[string]bool // directory (volume-relative, "." for the top) → folded names; nil: not kept
 }
@@ -52,7 +56,7 @@ func (c *nameCache) list(root, dir string) map[string]bool {
 	if ok || full {
 		return names
 	}
-	names = readNames(filepath.Join(root, dir))
+	names = readNames(filepath.Join(root, dir), c.fat)
 	c.mu.Lock()
 	if c.dirs == nil {
 		c.dirs = map[string]map[string]bool{}
@@ -62,9 +66,13 @@ func (c *nameCache) list(root, dir string) map[string]bool {
 	return names
 }
 
-// readNames reads the names in a directory, folded, or nil.
-func readNames(dir string) map[string]bool {
-	f, err := os.Open(dir)
+// readNames reads the names in a directory, folded, or nil. With fat,
+// each long name's short 8.3 form (without a ~N tail, as mounts with
+// nonumtail and other tools write them) is added too.
+func readNames(dir string, fat bool) map[string]bool {
+	// O_DIRECTORY and O_NONBLOCK: a FIFO where a directory should be
+	// must not block the boot waiting for a writer.
+	f, err := os.OpenFile(dir, os.O_RDONLY|syscall.O_DIRECTORY|syscall.O_NONBLOCK|syscall.O_NOFOLLOW, 0)
 	if err != nil {
 		return nil
 	}
@@ -86,8 +94,41 @@ func readNames(dir string) map[string]bool {
 			names[fold(strings.TrimRight(n[:i], "."))] = true
 		}
 		names[fold(n)] = true
+		if fat {
+			names[fold(shortName(n))] = true
+		}
 	}
 	return names
+}
+
+// shortName is the basis of FAT's 8.3 name for a long name: spaces and
+// leading dots dropped, at most 8 characters before the last dot and 3
+// after it, characters FAT does not allow in short names as "_".
+func shortName(n string) string {
+	n = strings.TrimLeft(strings.ReplaceAll(n, " ", ""), ".")
+	base, ext := n, ""
+	if i := strings.LastIndexByte(n, '.'); i >= 0 {
+		base, ext = n[:i], n[i+1:]
+	}
+	clean := func(s string, max int) string {
+		var b strings.Builder
+		for i := 0; i < len(s) && b.Len() < max; i++ {
+			c := s[i]
+			if c == '.' {
+				continue
+			}
+			if strings.IndexByte("+,;=[]", c) >= 0 {
+				c = '_'
+			}
+			b.WriteByte(c)
+		}
+		return b.String()
+	}
+	base, ext = clean(base, 8), clean(ext, 3)
+	if ext == "" {
+		return base
+	}
+	return base + "." + ext
 }
 
 // plainName reports whether every filesystem leapboot mounts finds name

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // TestNameCache: a name is answered "not there" from the listing only
@@ -64,5 +65,60 @@ func TestNameCache(t *testing.T) {
 		if fmt.Sprint(err1) != fmt.Sprint(err2) || errors.Is(err1, syscall.ENOENT) != errors.Is(err2, syscall.ENOENT) {
 			t.Errorf("stat %s: %v with the cache, %v without", name, err2, err1)
 		}
+	}
+}
+
+// TestNameCacheFIFO: a FIFO in the middle of a path is not opened to be
+// listed (opening it would wait for a writer for ever).
+func TestNameCacheFIFO(t *testing.T) {
+	root := t.TempDir()
+	if err := syscall.Mkfifo(filepath.Join(root, "boot"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := fs.Stat(dirFS{root: root, names: &nameCache{}}, "boot/grub/grub.cfg")
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Error("stat through a FIFO succeeded")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("stat through a FIFO hangs")
+	}
+	if readNames(filepath.Join(root, "boot"), false) != nil {
+		t.Error("a FIFO was listed")
+	}
+}
+
+// TestNameCacheFATShortNames: on FAT the kernel finds a long name by its
+// 8.3 name too, which a listing does not show.
+func TestNameCacheFATShortNames(t *testing.T) {
+	root := t.TempDir()
+	for _, f := range []string{"longfilename.txt", "initramfs-linux.img", ".hidden.conf", "a b+c.tar.gz"} {
+		if err := os.WriteFile(filepath.Join(root, f), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fat, other := &nameCache{fat: true}, &nameCache{}
+	for _, tc := range []struct {
+		name        string
+		absentOnFAT bool
+	}{
+		{"LONGFILE.TXT", false},
+		{"longfile.txt", false},
+		{"initramf.img", false},
+		{"hidden.con", false},
+		{"ab_ctar.gz", false},
+		{"longfil.txt", true},
+	} {
+		if got := fat.absent(root, ".", tc.name); got != tc.absentOnFAT {
+			t.Errorf("FAT: absent(%q) = %v, want %v", tc.name, got, tc.absentOnFAT)
+		}
+	}
+	if !other.absent(root, ".", "longfile.txt") {
+		t.Error("not FAT: the short form of a long name counted as present")
 	}
 }

@@ -107,12 +107,14 @@ func listBlock(sysroot, procPartitions string) ([]blockDev, error) {
 	}
 	dir := filepath.Join(sysroot, "class/block")
 	out := make([]blockDev, 0, len(ents))
+	linked := false
 	for _, e := range ents {
 		d := blockDev{name: e.name, disk: e.name, size: e.size, devno: e.devno}
 		// "../../devices/pci0000:00/…/block/sda/sda1": a partition's
 		// directory is inside its disk's.
 		link, err := os.Readlink(filepath.Join(dir, e.name))
 		if err == nil {
+			linked = true
 			d.bus = Bus(e.name, link)
 			if parent := filepath.Base(filepath.Dir(link)); parent != e.name && known[parent] {
 				d.disk = parent
@@ -128,6 +130,11 @@ func listBlock(sysroot, procPartitions string) ([]blockDev, error) {
 			}
 		}
 		out = append(out, d)
+	}
+	if !linked && len(ents) > 0 {
+		// No sysfs links (sysfs not mounted, or an old layout): without
+		// them partitions would pass for disks; read sysfs as it is.
+		return listBlockSysfs(sysroot)
 	}
 	sortDevs(out)
 	return out, nil
@@ -375,7 +382,7 @@ func Scan(ctx context.Context, opts ...Option) (*Scanned, error) {
 				o.modules(FSModules(v.FSType)...)
 			}
 			dir := filepath.Join(o.mountAt, d.name)
-			jobs = append(jobs, &mountJob{v: v, dir: dir, fs: dirFS{root: dir, names: &nameCache{}}})
+			jobs = append(jobs, &mountJob{v: v, dir: dir, fs: dirFS{root: dir, names: &nameCache{fat: v.FSType == "vfat"}}})
 		}
 	}
 	for _, j := range jobs {

@@ -89,3 +89,16 @@ func TestPartitionNumber(t *testing.T) {
 		}
 	}
 }
+
+// TestListBlockWithoutSysfsLinks: with /proc/partitions but no sysfs links
+// partitions would pass for disks; listBlock reads sysfs as it is instead
+// (and says so when that fails too).
+func TestListBlockWithoutSysfsLinks(t *testing.T) {
+	parts := filepath.Join(t.TempDir(), "partitions")
+	if err := os.WriteFile(parts, []byte("major minor  #blocks  name\n\n   8        0    1048576 sda\n   8        1     102400 sda1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := listBlock(t.TempDir(), parts); err == nil {
+		t.Errorf("listBlock without sysfs = %+v, want the sysfs error", got)
+	}
+}
