@@ -28,16 +28,20 @@ menuentry %[1]q --id %[2]s {
 }
 `
 
+// demoInitrd writes dir/NAME.img, a demo initrd that reports NAME.
+func demoInitrd(t *testing.T, dir, name string) string {
+	t.Helper()
+	p := filepath.Join(dir, name+".img")
+	if err := TestInitrd(p, demo.DemoInit, name); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
 func buildFSDisk(t *testing.T) fsDisk {
 	t.Helper()
 	dir := t.TempDir()
-	initrd := func(name string) string {
-		p := filepath.Join(dir, name+".img")
-		if err := TestInitrd(p, demo.DemoInit, name); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
+	initrd := func(name string) string { return demoInitrd(t, dir, name) }
 	cfg := func(title, id, uuid, prefix string) string {
 		return write(t, filepath.Join(dir, id+".cfg"), fmt.Sprintf(fsDiskCfg, title, id, "fs-btrfs", uuid, prefix))
 	}

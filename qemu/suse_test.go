@@ -71,13 +71,7 @@ const suseSnapshot42Cfg = `  if [ -f "/.snapshots/42/snapshot/boot/grub2/grub.cf
 func buildSUSEDisk(t *testing.T, grubenv string) string {
 	t.Helper()
 	dir := t.TempDir()
-	initrd := func(name string) string {
-		p := filepath.Join(dir, name+".img")
-		if err := TestInitrd(p, demo.DemoInit, name); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
+	initrd := func(name string) string { return demoInitrd(t, dir, name) }
 	env := make([]byte, 1024)
 	copy(env, "# GRUB Environment Block\n"+grubenv)
 	for k := len("# GRUB Environment Block\n" + grubenv); k < len(env); k++ {
