@@ -11,13 +11,9 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	"github.com/leapboot/leapboot/boot/boottest"
 )
-
-// corpusVolumeDirs are the volume directories of multi-volume corpus cases,
-// in disk order (as boot/grub's corpus harness has them).
-var corpusVolumeDirs = []string{"sda1", "sda2", "esp", "ubuntu-seed", "ubuntu-boot", "bootfs", "rootfs"}
-
-var corpusSidecars = map[string]bool{"UUID": true, "LABEL": true, "TYPE": true, "PARTLABEL": true, "PARTUUID": true, "BTRFS_DEFAULT": true}
 
 // corpusDisk writes the GRUB corpus case dir as a GPT disk image: one
 // partition per volume, FAT for a volume with /EFI (an ESP), ext4 for the
@@ -26,7 +22,7 @@ var corpusSidecars = map[string]bool{"UUID": true, "LABEL": true, "TYPE": true, 
 func corpusDisk(t *testing.T, dir, img string) string {
 	t.Helper()
 	var vols []string
-	for _, vd := range corpusVolumeDirs {
+	for _, vd := range boottest.VolumeDirs {
 		if fi, err := os.Stat(filepath.Join(dir, vd)); err == nil && fi.IsDir() {
 			vols = append(vols, filepath.Join(dir, vd))
 		}
@@ -54,7 +50,7 @@ func corpusDisk(t *testing.T, dir, img string) string {
 				return err
 			}
 			rel, _ := filepath.Rel(v, path)
-			if d.IsDir() || corpusSidecars[rel] {
+			if d.IsDir() || boottest.Sidecars[rel] {
 				return nil
 			}
 			fi, err := os.Stat(path)

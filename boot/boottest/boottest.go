@@ -13,15 +13,21 @@ import (
 	"github.com/leapboot/leapboot/boot"
 )
 
-// sidecars are u-root's metadata files at a corpus volume's root
-// (testdata/corpus/PROVENANCE.md): not on the real disk.
-var sidecars = map[string]bool{"UUID": true, "LABEL": true, "TYPE": true, "PARTLABEL": true}
+// Sidecars are the metadata files at a corpus volume's root
+// (testdata/corpus/PROVENANCE.md): u-root's UUID, LABEL, TYPE and
+// PARTLABEL, and leapboot's PARTUUID and BTRFS_DEFAULT. They describe the
+// volume and are not on the real disk.
+var Sidecars = map[string]bool{"UUID": true, "LABEL": true, "TYPE": true, "PARTLABEL": true, "PARTUUID": true, "BTRFS_DEFAULT": true}
+
+// VolumeDirs are the volume directories of a multi-volume corpus case, in
+// disk order; a case without any is one volume.
+var VolumeDirs = []string{"sda1", "sda2", "esp", "ubuntu-seed", "ubuntu-boot", "bootfs", "rootfs"}
 
 // sidecarFS hides the sidecars from a volume's view.
 type sidecarFS struct{ fs.FS }
 
 func (s sidecarFS) Open(name string) (fs.File, error) {
-	if sidecars[name] {
+	if Sidecars[name] {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
 	}
 	return s.FS.Open(name)
@@ -34,7 +40,7 @@ func (s sidecarFS) ReadDir(name string) ([]fs.DirEntry, error) {
 	}
 	var out []fs.DirEntry
 	for _, e := range ents {
-		if !sidecars[e.Name()] {
+		if !Sidecars[e.Name()] {
 			out = append(out, e)
 		}
 	}
@@ -42,7 +48,7 @@ func (s sidecarFS) ReadDir(name string) ([]fs.DirEntry, error) {
 }
 
 // CorpusVolume makes a volume of a corpus directory: its files, less the
-// sidecars, whose contents give the UUID, label, type and partition name.
+// sidecars, whose contents give its identity.
 func CorpusVolume(dir, partType string) *boot.Volume {
 	v := &boot.Volume{Device: filepath.Base(dir), PartType: partType, FS: sidecarFS{os.DirFS(dir)}}
 	read := func(n string) string {
@@ -50,6 +56,7 @@ func CorpusVolume(dir, partType string) *boot.Volume {
 		return strings.TrimSpace(string(b))
 	}
 	v.UUID, v.Label, v.FSType, v.PartLabel = read("UUID"), read("LABEL"), read("TYPE"), read("PARTLABEL")
+	v.PartUUID, v.BtrfsDefault = read("PARTUUID"), read("BTRFS_DEFAULT")
 	return v
 }
 

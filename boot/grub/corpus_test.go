@@ -12,17 +12,10 @@ import (
 	"testing/fstest"
 
 	"github.com/leapboot/leapboot/boot"
+	"github.com/leapboot/leapboot/boot/boottest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
-
-// Volume directory names used by multi-volume cases, in disk order.
-var volumeDirs = []string{"sda1", "sda2", "esp", "ubuntu-seed", "ubuntu-boot", "bootfs", "rootfs"}
-
-// sidecars are metadata files at a volume root (PROVENANCE.md): u-root's
-// UUID, LABEL, TYPE and PARTLABEL, and leapboot's PARTUUID and
-// BTRFS_DEFAULT. They describe the volume and are not files on it.
-var sidecars = map[string]bool{"UUID": true, "LABEL": true, "TYPE": true, "PARTLABEL": true, "PARTUUID": true, "BTRFS_DEFAULT": true}
 
 // loadVolume reads a directory into a MapFS volume, reading and hiding
 // the sidecars.
@@ -48,7 +41,7 @@ func loadVolume(t testing.TB, dir string, part int) *boot.Volume {
 		if err != nil {
 			return err
 		}
-		if sidecars[rel] {
+		if boottest.Sidecars[rel] {
 			val := strings.TrimSpace(string(b))
 			switch rel {
 			case "UUID":
@@ -81,7 +74,7 @@ func loadVolume(t testing.TB, dir string, part int) *boot.Volume {
 func loadCase(t testing.TB, dir string) []*boot.Volume {
 	t.Helper()
 	var vols []*boot.Volume
-	for _, vd := range volumeDirs {
+	for _, vd := range boottest.VolumeDirs {
 		p := filepath.Join(dir, vd)
 		if fi, err := os.Stat(p); err == nil && fi.IsDir() {
 			vols = append(vols, loadVolume(t, p, len(vols)+1))

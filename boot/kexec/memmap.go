@@ -2,6 +2,7 @@ package kexec
 
 import (
 	"bufio"
+	"cmp"
 	"fmt"
 	"io"
 	"io/fs"
@@ -137,15 +138,7 @@ func sortRanges(rs []MemRange) ([]MemRange, error) {
 	if len(rs) == 0 {
 		return nil, fmt.Errorf("kexec: the firmware memory map is empty")
 	}
-	slices.SortFunc(rs, func(a, b MemRange) int {
-		switch {
-		case a.Start < b.Start:
-			return -1
-		case a.Start > b.Start:
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(rs, func(a, b MemRange) int { return cmp.Compare(a.Start, b.Start) })
 	return rs, nil
 }
 

@@ -415,12 +415,12 @@ func bootMenu(ctx context.Context, cons []io.ReadWriter, ka kernelArgs, allowShe
 	}
 }
 
-func bootEntry(cons []io.ReadWriter, e *boot.Entry, scanned *disk.Scanned, writeEnv bool, syscall string) error {
+func bootEntry(cons []io.ReadWriter, e *boot.Entry, scanned *disk.Scanned, writeEnv bool, kexecCall string) error {
 	plan, err := kexec.PlanFor(e)
 	if err != nil {
 		return err
 	}
-	plan.Syscall = syscall
+	plan.Syscall = kexecCall
 	say(cons, "loading %s", e.Title)
 	how, err := kexec.Load(plan)
 	if err != nil {
