@@ -33,6 +33,11 @@ func Image(path string, opts ...Option) ([]*boot.Volume, io.Closer, error) {
 	}
 	size := st.Size()
 	o := newOptions(opts)
+	// Probing reads a few scattered KiB per partition: no readahead
+	// then (a disk's read_ahead_kb can be MiBs, for each read), the
+	// default again for reading files once the volumes are open.
+	adviseRandom(f)
+	defer adviseNormal(f)
 	tbl, terr := probe.ReadPartitions(f, size, 512)
 	if terr == nil && len(tbl.Partitions) > 0 {
 		// Up to imageParallel partitions are read at once, so that a cold
