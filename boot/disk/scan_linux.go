@@ -74,10 +74,13 @@ func Bus(name, devpath string) string {
 
 // listBlock lists the block devices of the running kernel: names, device
 // numbers and sizes from /proc/partitions (every device with a non-zero
-// size, in one read), and from each device's link in /sys/class/block the
-// disk a partition belongs to and how that disk is attached (one readlink
-// per device). Without /proc/partitions it reads sysfs attributes instead,
-// which takes a dozen system calls per device.
+// size, in one read), and which of them are whole disks from /sys/block
+// (one directory read). A partition's disk and number come from its
+// name, which the kernel makes from them ("sda1", "nvme0n1p2"); a disk's
+// bus from its /sys/block link (one readlink per disk). A device that fits
+// neither has its /sys/class/block link read, which says where it is.
+// Without /proc/partitions it reads sysfs attributes instead, which takes
+// a dozen system calls per device.
 func listBlock(sysroot, procPartitions string) ([]blockDev, error) {
 	b, err := os.ReadFile(procPartitions)
 	if err != nil {
@@ -105,13 +108,47 @@ func listBlock(sysroot, procPartitions string) ([]blockDev, error) {
 		ents = append(ents, entry{name: name, devno: w[0] + ":" + w[1], size: blocks * 1024})
 		known[name] = true
 	}
-	dir := filepath.Join(sysroot, "class/block")
-	out := make([]blockDev, 0, len(ents))
 	linked := false
+	wholeDisk := map[string]bool{}
+	if des, err := os.ReadDir(filepath.Join(sysroot, "block")); err == nil {
+		for _, de := range des {
+			wholeDisk[de.Name()] = true
+		}
+	}
+	// diskOf is the disk a partition's name was made from: the longest
+	// whole disk whose name, followed by a number (after a "p" when the
+	// disk's name ends in a digit), is the partition's.
+	diskOf := func(name string) (string, int) {
+		for i := len(name) - 1; i > 0; i-- {
+			if d := name[:i]; wholeDisk[d] && known[d] {
+				if n := partitionNumber(name, d); n > 0 {
+					return d, n
+				}
+			}
+		}
+		return "", 0
+	}
+	buses := map[string]string{}
+	out := make([]blockDev, 0, len(ents))
 	for _, e := range ents {
 		d := blockDev{name: e.name, disk: e.name, size: e.size, devno: e.devno}
+		if wholeDisk[e.name] {
+			if link, err := os.Readlink(filepath.Join(sysroot, "block", e.name)); err == nil {
+				linked = true
+				d.bus = Bus(e.name, link)
+			}
+			buses[e.name] = d.bus
+			out = append(out, d)
+			continue
+		}
+		if disk, n := diskOf(e.name); n > 0 {
+			d.disk, d.partition = disk, n
+			out = append(out, d)
+			continue
+		}
 		// "../../devices/pci0000:00/…/block/sda/sda1": a partition's
 		// directory is inside its disk's.
+		dir := filepath.Join(sysroot, "class/block")
 		link, err := os.Readlink(filepath.Join(dir, e.name))
 		if err == nil {
 			linked = true
@@ -130,6 +167,11 @@ func listBlock(sysroot, procPartitions string) ([]blockDev, error) {
 			}
 		}
 		out = append(out, d)
+	}
+	for i := range out {
+		if out[i].partition > 0 && out[i].bus == "" {
+			out[i].bus = buses[out[i].disk]
+		}
 	}
 	if !linked && len(ents) > 0 {
 		// No sysfs links (sysfs not mounted, or an old layout): without
@@ -272,6 +314,7 @@ func Scan(ctx context.Context, opts ...Option) (*Scanned, error) {
 	if err != nil {
 		return nil, err
 	}
+	o.log.Debug("enumerated", "devices", len(devs), "after", time.Since(began).Round(time.Millisecond))
 	mounts := mountedAt()
 	res := &Scanned{}
 

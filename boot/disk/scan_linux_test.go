@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -27,8 +28,17 @@ func TestListBlock(t *testing.T) {
 		"vda":       "../../devices/pci0000:00/0000:00:05.0/virtio2/block/vda",
 		"ram0":      "../../devices/virtual/block/ram0",
 	}
+	if err := os.MkdirAll(filepath.Join(sys, "block"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	for n, l := range links {
 		if err := os.Symlink(l, filepath.Join(class, n)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// /sys/block has the whole disks, linked one level higher.
+	for _, n := range []string{"sda", "nvme0n1", "sdb", "loop0", "vda", "ram0"} {
+		if err := os.Symlink(strings.TrimPrefix(links[n], "../"), filepath.Join(sys, "block", n)); err != nil {
 			t.Fatal(err)
 		}
 	}
