@@ -12,7 +12,8 @@ import (
 // TestDirectDev: reads at any offset and length return what a plain read
 // returns, direct or through the page cache, up to and past the end.
 func TestDirectDev(t *testing.T) {
-	data := make([]byte, 3*directAlign+1000) // not a multiple of the alignment
+	// Larger than the pooled buffer, not a multiple of the alignment.
+	data := make([]byte, pooledSize+3*directAlign+1000)
 	for i := range data {
 		data[i] = byte(i*7 + i>>8)
 	}
@@ -21,17 +22,21 @@ func TestDirectDev(t *testing.T) {
 		t.Fatal(err)
 	}
 	cases := []struct {
-		name   string
-		off, n int64
+		name    string
+		off, n  int64
+		aligned bool // read into an aligned buffer (no copy)
 	}{
-		{"start", 0, 512},
-		{"head of a probe", 0, 68 << 10},
-		{"unaligned", 1025, 100},
-		{"across a boundary", directAlign - 3, 10},
-		{"the last bytes", int64(len(data)) - 6, 6},
-		{"past the end", int64(len(data)) - 6, 20},
-		{"beyond the end", int64(len(data)) + 10, 4},
-		{"larger than the pool", 0, int64(len(data))},
+		{"start", 0, 512, false},
+		{"head of a probe", 0, 68 << 10, false},
+		{"unaligned", 1025, 100, false},
+		{"across a boundary", directAlign - 3, 10, false},
+		{"the last bytes", int64(len(data)) - 6, 6, false},
+		{"past the end", int64(len(data)) - 6, 20, false},
+		{"beyond the end", int64(len(data)) + 10, 4, false},
+		{"larger than the pool", 0, int64(len(data)), false},
+		{"aligned, into the caller's buffer", directAlign, 2 * directAlign, true},
+		{"aligned, past the end", int64(len(data)) &^ (directAlign - 1), directAlign, true},
+		{"aligned, larger than the pool", 0, int64(len(data)) &^ (directAlign - 1), true},
 	}
 	for _, direct := range []bool{true, false} {
 		d, err := openDirect(p)
@@ -51,6 +56,9 @@ func TestDirectDev(t *testing.T) {
 		}
 		for _, tc := range cases {
 			got := make([]byte, tc.n)
+			if tc.aligned {
+				got = alignedBuf(int(tc.n))
+			}
 			n, err := d.ReadAt(got, tc.off)
 			want := []byte{}
 			if tc.off < int64(len(data)) {
