@@ -5,11 +5,14 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"golang.org/x/sys/unix"
 
+	"github.com/leapboot/leapboot/boot/disk/probe"
 	"github.com/leapboot/leapboot/qemu"
 )
 
@@ -26,8 +29,10 @@ import (
 //   - open: all of Images, the probe plus opening each filesystem through
 //     go-diskfs (for FAT: reading the whole FAT to cut cluster loops).
 //
-// The same open figure with the images in the page cache (warm) is
-// reported too.
+// The probe and open figures with the images in the page cache (warm) are
+// reported too, and a floor, cold and warm: one 4 KiB read at the start of
+// each disk and partition, all at once. No prober can read less, so the
+// floor's ratio is the best this machine lets the probe's be.
 func BenchmarkProbeScaling(b *testing.B) {
 	dir := b.TempDir()
 	var imgs []string
@@ -57,6 +62,61 @@ func BenchmarkProbeScaling(b *testing.B) {
 			}
 			f.Close()
 		}
+	}
+	// Where each image's partitions start, for the floor figure.
+	starts := map[string][]int64{}
+	for _, img := range imgs {
+		f, err := os.Open(img)
+		if err != nil {
+			b.Fatal(err)
+		}
+		st, _ := f.Stat()
+		tbl, err := probe.ReadPartitions(f, st.Size(), 512)
+		f.Close()
+		if err != nil {
+			b.Fatal(err)
+		}
+		starts[img] = []int64{0}
+		for _, p := range tbl.Partitions {
+			starts[img] = append(starts[img], p.Start)
+		}
+	}
+	// floor reads one 4 KiB block at the start of each disk and partition,
+	// all at once: the least any prober must do. Its ratio is what this
+	// machine allows the probe's.
+	floor := func(n int, cold bool) time.Duration {
+		if cold {
+			drop()
+		}
+		start := time.Now()
+		var wg sync.WaitGroup
+		for _, img := range imgs[:n] {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				f, err := os.Open(img)
+				if err != nil {
+					b.Error(err)
+					return
+				}
+				defer f.Close()
+				unix.Fadvise(int(f.Fd()), 0, 0, unix.FADV_RANDOM)
+				var inner sync.WaitGroup
+				for _, off := range starts[img] {
+					inner.Add(1)
+					go func() {
+						defer inner.Done()
+						var buf [4096]byte
+						if _, err := f.ReadAt(buf[:], off); err != nil {
+							b.Error(err)
+						}
+					}()
+				}
+				inner.Wait()
+			}()
+		}
+		wg.Wait()
+		return time.Since(start)
 	}
 	identifyOnly := func(o *options) { o.identifyOnly = true }
 	read := func(n int, cold bool, opts ...Option) time.Duration {
@@ -90,14 +150,22 @@ func BenchmarkProbeScaling(b *testing.B) {
 		times map[int][]time.Duration
 	}
 	figures := []*figure{
+		{name: "floor", cold: true},
 		{name: "probe", cold: true, opts: []Option{identifyOnly}},
+		{name: "floor-warm"},
+		{name: "probe-warm", opts: []Option{identifyOnly}},
 		{name: "open", cold: true},
 		{name: "open-warm"},
 	}
 	for round := -1; round < b.N; round++ {
 		for _, n := range sizes {
 			for _, f := range figures {
-				d := read(n, f.cold, f.opts...)
+				var d time.Duration
+				if strings.HasPrefix(f.name, "floor") {
+					d = floor(n, f.cold)
+				} else {
+					d = read(n, f.cold, f.opts...)
+				}
 				if round < 0 {
 					continue // warm-up: the code and the images' metadata
 				}
