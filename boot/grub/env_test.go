@@ -241,3 +241,31 @@ menuentry C --id c { linux /vmlinuz; }
 		t.Errorf("small block: %v", err)
 	}
 }
+
+// TestConfigfileEntryWrites: the grubenv writes an entry makes before it
+// runs configfile (and those of that file's top level) happen when any
+// entry of the menu it shows boots, before that entry's own.
+func TestConfigfileEntryWrites(t *testing.T) {
+	vols := oneVol("menuentry Other {\n set a=1\n save_env a\n configfile /other.cfg\n}\nmenuentry Plain {\n linux /vmlinuz\n}\n", "/vmlinuz")
+	mfs := vols[0].FS.(fstest.MapFS)
+	mfs["other.cfg"] = file("set b=2\nsave_env b\nmenuentry Inner {\n set c=3\n save_env c\n linux /vmlinuz\n}\nmenuentry Quiet {\n linux /vmlinuz\n}\n")
+	s := EnvSignature + "a=0\n"
+	mfs["boot/grub/grubenv"] = &fstest.MapFile{Data: []byte(s + strings.Repeat("#", 1024-len(s)))}
+	m := Evaluate(context.Background(), vols).Menu
+	if len(m.Entries) != 3 {
+		t.Fatalf("entries %q", entryLines(m))
+	}
+	for k, want := range []string{"a=1\nb=2\nc=3\n", "a=1\nb=2\n", ""} {
+		ch, err := EnvChanges(m.Entries[k].EnvUpdates)
+		if err != nil {
+			t.Fatalf("%s: %v", m.Entries[k].Title, err)
+		}
+		got := ""
+		if len(ch) == 1 {
+			got = strings.TrimRight(strings.TrimPrefix(string(ch[0].New), EnvSignature), "#")
+		}
+		if got != want {
+			t.Errorf("%s: grubenv becomes %q, want %q", m.Entries[k].Title, got, want)
+		}
+	}
+}

@@ -114,6 +114,9 @@ type interp struct {
 	seenDiag    map[boot.Diagnostic]bool
 	entryIndex  int
 	entryWrites map[int][]EnvWrite
+	// inherited are the writes of the configfile entries the entries
+	// being flattened sit under, outermost first.
+	inherited   []EnvWrite
 	btrfsMounts []btrfsMount
 }
 
@@ -126,6 +129,10 @@ type fileKey struct {
 type menuResult struct {
 	ctx  *envContext
 	file srcRef
+	// writes are the grubenv writes the entry that ran configfile made
+	// before its menu showed (save_env before configfile, and the file's
+	// own top level): they happen when any entry of that menu boots.
+	writes []EnvWrite
 }
 
 var errBudget = errors.New("step budget exhausted")

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"slices"
 	"strings"
 	"time"
 
@@ -295,6 +296,7 @@ func (i *interp) runConfig(c candidate) (boot.Menu, string, srcRef) {
 	i.entryWrites = nil
 	i.entryIndex = 0
 	i.saves = nil
+	i.inherited = nil
 	i.funcs = map[string][]node{}
 	i.countItems = 0
 	i.btrfsMounts = nil
@@ -525,7 +527,10 @@ func (i *interp) flatten(ctx *envContext, path, ids []string, m *boot.Menu, tree
 				i.file = srcRef{vol: it.origin.Volume, path: it.origin.Path}
 				i.diag(it.origin.Line, "menuentry %q: configfile menus nest deeper than %d levels", it.title, i.o.limits.Depth)
 			} else {
+				outer := i.inherited
+				i.inherited = append(slices.Clone(outer), repl.writes...)
 				i.flatten(repl.ctx, append(append([]string{}, path...), it.title), append(append([]string{}, ids...), itemID(it)), m, &ft.children, depth+1)
+				i.inherited = outer
 			}
 			*tree = append(*tree, ft)
 			continue
@@ -587,14 +592,15 @@ func (i *interp) evalEntry(ctx *envContext, it *menuItem, path, ids []string) (b
 	run.menu = &menuList{} // menuentry while booting adds nothing visible
 	c, repl := i.runBody(run, it, ids, b)
 	if repl != nil && len(repl.ctx.menu.items) > 0 {
+		repl.writes = i.saves
 		i.saves = savedWrites
 		return boot.Entry{}, repl
 	}
-	if len(i.saves) > 0 {
+	if writes := append(slices.Clone(i.inherited), i.saves...); len(writes) > 0 {
 		if i.entryWrites == nil {
 			i.entryWrites = map[int][]EnvWrite{}
 		}
-		i.entryWrites[i.entryIndex] = i.saves
+		i.entryWrites[i.entryIndex] = writes
 	}
 	i.entryIndex++
 	i.saves = savedWrites
