@@ -2,9 +2,10 @@
 // and hands them out as boot.Volume values, always read-only.
 //
 // Three sources give volumes:
-//   - Scan: the running kernel's block devices from /sys/class/block, each
-//     identified from its superblock (boot/disk/probe) and mounted read-only
-//     (ext3/ext4 with noload, xfs with norecovery, so no journal is replayed);
+//   - Scan: the running kernel's block devices (/proc/partitions, with
+//     /sys/block saying which are whole disks), each identified from its
+//     superblock (boot/disk/probe) and mounted read-only (ext3/ext4 with
+//     noload, xfs with norecovery, so no journal is replayed);
 //   - Image: a disk image file, partition table and filesystems read in user
 //     space through go-diskfs (FAT, ext4, ISO 9660), without root or loop
 //     devices; go-diskfs panics on some inputs, so every call into it is
