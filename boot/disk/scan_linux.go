@@ -183,14 +183,24 @@ func listBlock(sysroot, procPartitions string) ([]blockDev, error) {
 }
 
 // partitionNumber is the number in a partition's name after its disk's
-// name ("sda1" of "sda", "nvme0n1p2" of "nvme0n1"), or 0.
+// name, as the kernel makes it: "sda1" of "sda", and after a "p" when the
+// disk's name ends in a digit ("nvme0n1p2" of "nvme0n1"); 0 for any other
+// name.
 func partitionNumber(name, disk string) int {
 	rest, ok := strings.CutPrefix(name, disk)
-	if !ok {
+	if !ok || disk == "" {
 		return 0
 	}
-	n, err := strconv.Atoi(strings.TrimPrefix(rest, "p"))
-	if err != nil || n <= 0 || strings.HasPrefix(rest, "p0") || strings.HasPrefix(rest, "0") {
+	if c := disk[len(disk)-1]; c >= '0' && c <= '9' {
+		if rest, ok = strings.CutPrefix(rest, "p"); !ok {
+			return 0
+		}
+	}
+	if rest == "" || rest[0] < '1' || rest[0] > '9' {
+		return 0
+	}
+	n, err := strconv.Atoi(rest)
+	if err != nil || n <= 0 {
 		return 0
 	}
 	return n
