@@ -269,3 +269,28 @@ func TestConfigfileEntryWrites(t *testing.T) {
 		}
 	}
 }
+
+// TestSubmenuWrites: a submenu's body runs when the submenu is opened, so
+// its grubenv writes come with its entries only, before their own.
+func TestSubmenuWrites(t *testing.T) {
+	vols := oneVol("submenu S {\n set s=1\n save_env s\n menuentry B {\n set b=2\n save_env b\n linux /vmlinuz\n }\n}\nmenuentry Plain {\n linux /vmlinuz\n}\n", "/vmlinuz")
+	s := EnvSignature
+	vols[0].FS.(fstest.MapFS)["boot/grub/grubenv"] = &fstest.MapFile{Data: []byte(s + strings.Repeat("#", 1024-len(s)))}
+	m := Evaluate(context.Background(), vols).Menu
+	if len(m.Entries) != 2 {
+		t.Fatalf("entries %q", entryLines(m))
+	}
+	for k, want := range []string{"s=1\nb=2\n", ""} {
+		ch, err := EnvChanges(m.Entries[k].EnvUpdates)
+		if err != nil {
+			t.Fatalf("%s: %v", m.Entries[k].Title, err)
+		}
+		got := ""
+		if len(ch) == 1 {
+			got = strings.TrimRight(strings.TrimPrefix(string(ch[0].New), EnvSignature), "#")
+		}
+		if got != want {
+			t.Errorf("%s: grubenv becomes %q, want %q", m.Entries[k].Title, got, want)
+		}
+	}
+}

@@ -114,9 +114,11 @@ type interp struct {
 	seenDiag    map[boot.Diagnostic]bool
 	entryIndex  int
 	entryWrites map[int][]EnvWrite
-	// inherited are the writes of the configfile entries the entries
-	// being flattened sit under, outermost first.
-	inherited   []EnvWrite
+	// inherited are the writes of the submenus and configfile entries
+	// the entries being flattened sit under, outermost first.
+	inherited []EnvWrite
+	// writesKept counts the writes kept for entries (Limits.EnvWrites).
+	writesKept  int
 	btrfsMounts []btrfsMount
 }
 

@@ -35,6 +35,13 @@ type Limits struct {
 	ValueSize int
 	// Entries bounds the menu entries (and recorded env writes).
 	Entries int
+	// EnvWrites bounds the grubenv writes kept for all entries together:
+	// each entry keeps the writes that happen before it boots (the
+	// config's top level, an enclosing submenu or configfile, its own
+	// body), so a few thousand top-level save_env lines and a few
+	// thousand entries would otherwise keep millions. An entry past the
+	// bound gets an error instead of its writes.
+	EnvWrites int
 	// Diagnostics bounds the diagnostics kept.
 	Diagnostics int
 }
@@ -52,6 +59,7 @@ func DefaultLimits() Limits {
 		FileSize:    4 << 20,
 		ValueSize:   64 << 10,
 		Entries:     2000,
+		EnvWrites:   20000,
 		Diagnostics: 500,
 	}
 }
@@ -91,6 +99,7 @@ func WithLimits(l Limits) Option {
 			FileSize:    d.FileSize,
 			ValueSize:   pick(l.ValueSize, d.ValueSize),
 			Entries:     pick(l.Entries, d.Entries),
+			EnvWrites:   pick(l.EnvWrites, d.EnvWrites),
 			Diagnostics: pick(l.Diagnostics, d.Diagnostics),
 		}
 		if l.FileSize > 0 {
@@ -254,6 +263,12 @@ func Evaluate(ctx context.Context, vols []*boot.Volume, opts ...Option) *Result 
 			res.EntryEnvWrites[base+k] = w
 		}
 		for k := range m.Entries {
+			if len(cfgWrites) > 0 && !i.keepWrites(len(cfgWrites)) {
+				if m.Entries[k].Err == nil {
+					m.Entries[k].Err = i.tooManyWrites(m.Entries[k].Origin)
+				}
+				continue
+			}
 			m.Entries[k].EnvUpdates = envUpdates(append(append([]EnvWrite{}, cfgWrites...), i.entryWrites[k]...))
 		}
 		menus = append(menus, m)
@@ -511,11 +526,19 @@ func (i *interp) flatten(ctx *envContext, path, ids []string, m *boot.Menu, tree
 				continue
 			}
 			child := ctx.child()
+			// The body's grubenv writes happen when the submenu is
+			// opened: before any of its entries boots, and only then.
+			saved := i.saves
+			i.saves = nil
 			if _, repl := i.runBody(child, it, ids, nil); repl != nil {
 				// configfile in a submenu: its menu is the submenu.
 				child = repl.ctx
 			}
+			outer := i.inherited
+			i.inherited = append(slices.Clone(outer), i.saves...)
+			i.saves = saved
 			i.flatten(child, append(append([]string{}, path...), it.title), append(append([]string{}, ids...), itemID(it)), m, &ft.children, depth+1)
+			i.inherited = outer
 			*tree = append(*tree, ft)
 			continue
 		}
@@ -596,11 +619,16 @@ func (i *interp) evalEntry(ctx *envContext, it *menuItem, path, ids []string) (b
 		i.saves = savedWrites
 		return boot.Entry{}, repl
 	}
-	if writes := append(slices.Clone(i.inherited), i.saves...); len(writes) > 0 {
-		if i.entryWrites == nil {
-			i.entryWrites = map[int][]EnvWrite{}
+	tooMany := false
+	if n := len(i.inherited) + len(i.saves); n > 0 {
+		if i.keepWrites(n) {
+			if i.entryWrites == nil {
+				i.entryWrites = map[int][]EnvWrite{}
+			}
+			i.entryWrites[i.entryIndex] = append(slices.Clone(i.inherited), i.saves...)
+		} else {
+			tooMany = true
 		}
-		i.entryWrites[i.entryIndex] = writes
 	}
 	i.entryIndex++
 	i.saves = savedWrites
@@ -633,8 +661,25 @@ func (i *interp) evalEntry(ctx *envContext, it *menuItem, path, ids []string) (b
 	case b.dtbErr != nil:
 		e.Err = wrap(fmt.Errorf("devicetree: %w", b.dtbErr))
 	}
+	if tooMany && e.Err == nil {
+		e.Err = i.tooManyWrites(it.origin)
+	}
 	i.abortMsg = ""
 	return e, nil
+}
+
+// keepWrites charges n kept grubenv writes against Limits.EnvWrites and
+// says whether they fit.
+func (i *interp) keepWrites(n int) bool {
+	if i.writesKept+n > i.o.limits.EnvWrites {
+		return false
+	}
+	i.writesKept += n
+	return true
+}
+
+func (i *interp) tooManyWrites(o boot.Origin) error {
+	return fmt.Errorf("grub: %s:%d: more than %d grubenv writes to keep for the whole menu; this entry's are not kept, so it is not booted", o.Path, o.Line, i.o.limits.EnvWrites)
 }
 
 func itemID(it *menuItem) string {

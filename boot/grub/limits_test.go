@@ -132,3 +132,40 @@ func TestCancelledContext(t *testing.T) {
 		t.Errorf("diagnostics: %s", diagText(m))
 	}
 }
+
+// TestManyEnvWrites: every entry keeps its own copy of the grubenv writes
+// that happen before it boots, so a config of a few thousand top-level
+// save_env lines and a few thousand entries (83 KB) kept 4 million writes
+// and allocated 1.6 GB. Limits.EnvWrites bounds them for the whole menu;
+// the entries past the bound are not booted, with an error that says why.
+func TestManyEnvWrites(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("set a=1\n")
+	for range 1990 {
+		b.WriteString("save_env a\n")
+	}
+	for range 1990 {
+		b.WriteString("menuentry E { linux /vmlinuz; }\n")
+	}
+	vols := oneVol(b.String(), "/vmlinuz")
+	s := EnvSignature
+	vols[0].FS.(fstest.MapFS)["boot/grub/grubenv"] = &fstest.MapFile{Data: []byte(s + strings.Repeat("#", 1024-len(s)))}
+	m := Evaluate(context.Background(), vols).Menu
+	if len(m.Entries) != 1990 {
+		t.Fatalf("%d entries", len(m.Entries))
+	}
+	kept, refused := 0, 0
+	for _, e := range m.Entries {
+		kept += len(e.EnvUpdates)
+		switch {
+		case e.Err == nil && len(e.EnvUpdates) == 1990:
+		case e.Err != nil && len(e.EnvUpdates) == 0 && strings.Contains(e.Err.Error(), "grub.cfg:") && strings.Contains(e.Err.Error(), "grubenv writes"):
+			refused++
+		default:
+			t.Fatalf("entry %q: %d writes, %v", e.Title, len(e.EnvUpdates), e.Err)
+		}
+	}
+	if limit := DefaultLimits().EnvWrites; kept > limit || refused == 0 || refused == len(m.Entries) {
+		t.Errorf("%d writes kept (limit %d), %d entries refused", kept, limit, refused)
+	}
+}
