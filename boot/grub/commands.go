@@ -266,6 +266,9 @@ func (i *interp) sourceFile(name string, newCtx bool) (ctl, error) {
 	// configfile: a new context and a new menu; if the file makes a menu
 	// it is the one GRUB shows, and the outer script does not go on.
 	saved := i.cur
+	if !i.charge(len(saved.vars)) { // copying the exported variables
+		return ctlAbort, nil
+	}
 	i.cur = saved.child()
 	savedArgs := i.args
 	i.args = nil

@@ -525,6 +525,12 @@ func (i *interp) flatten(ctx *envContext, path, ids []string, m *boot.Menu, tree
 				*tree = append(*tree, ft)
 				continue
 			}
+			if !i.chargeCopy(len(ctx.vars)) {
+				i.file = srcRef{vol: it.origin.Volume, path: it.origin.Path}
+				i.diag(it.origin.Line, "submenu %q: %s", it.title, i.copyRefused(len(ctx.vars)))
+				*tree = append(*tree, ft)
+				continue
+			}
 			child := ctx.child()
 			// The body's grubenv writes happen when the submenu is
 			// opened: before any of its entries boots, and only then.
@@ -611,9 +617,17 @@ func (i *interp) evalEntry(ctx *envContext, it *menuItem, path, ids []string) (b
 	b := &bootState{}
 	savedWrites := i.saves
 	i.saves = nil
-	run := ctx.clone()
-	run.menu = &menuList{} // menuentry while booting adds nothing visible
-	c, repl := i.runBody(run, it, ids, b)
+	var (
+		c    ctl
+		repl *menuResult
+	)
+	if i.chargeCopy(len(ctx.vars)) {
+		run := ctx.clone()
+		run.menu = &menuList{} // menuentry while booting adds nothing visible
+		c, repl = i.runBody(run, it, ids, b)
+	} else {
+		c, i.abortMsg = ctlAbort, i.copyRefused(len(ctx.vars))
+	}
 	if repl != nil && len(repl.ctx.menu.items) > 0 {
 		repl.writes = i.saves
 		i.saves = savedWrites
@@ -666,6 +680,22 @@ func (i *interp) evalEntry(ctx *envContext, it *menuItem, path, ids []string) (b
 	}
 	i.abortMsg = ""
 	return e, nil
+}
+
+// chargeCopy charges copying n variables (the menu's context, copied for
+// each entry and submenu evaluated) against the total step budget, and
+// says whether it fits: a config that sets 50,000 variables and lists
+// 2,000 entries would otherwise copy 100 million (30 s and GBs).
+func (i *interp) chargeCopy(n int) bool {
+	if i.steps+n > i.o.limits.TotalSteps {
+		return false
+	}
+	i.steps += n
+	return true
+}
+
+func (i *interp) copyRefused(n int) string {
+	return fmt.Sprintf("%v (%d steps): the menu's %d variables are not copied for it", errBudget, i.o.limits.TotalSteps, n)
 }
 
 // keepWrites charges n kept grubenv writes against Limits.EnvWrites and
