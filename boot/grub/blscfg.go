@@ -228,6 +228,7 @@ func cmdBlscfg(i *interp, argv []string) (ctl, error) {
 			}
 			entries = append(entries, &blsEntry{name: strings.TrimSuffix(n, ".conf"), path: p, keys: readBLS(b)})
 			if len(entries) >= i.o.limits.Entries {
+				i.diag(i.line, "blscfg: more than %d entries in %s; the rest are ignored", i.o.limits.Entries, dir)
 				break
 			}
 		}

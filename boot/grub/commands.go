@@ -653,6 +653,8 @@ func cmdSaveEnv(i *interp, argv []string) (ctl, error) {
 	}
 	if len(i.saves) < i.o.limits.Entries {
 		i.saves = append(i.saves, w)
+	} else {
+		i.diag(i.line, "save_env: more than %d grubenv writes at once; this one is not kept", i.o.limits.Entries)
 	}
 	return ctlNone, nil
 }

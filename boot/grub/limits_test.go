@@ -204,3 +204,23 @@ func TestManyVariables(t *testing.T) {
 		t.Errorf("no diagnostic for the submenus past the budget:\n%s", diagText(m))
 	}
 }
+
+// TestLimitsSaySo: what the limits leave out is said: BLS entries past
+// Limits.Entries, and grubenv writes past it.
+func TestLimitsSaySo(t *testing.T) {
+	vols := oneVol("set a=1\nblscfg\n"+strings.Repeat("save_env a\n", 2001), "/vmlinuz")
+	fsys := vols[0].FS.(fstest.MapFS)
+	for k := range 2001 {
+		fsys[fmt.Sprintf("loader/entries/e%05d.conf", k)] = file(fmt.Sprintf("title E%d\nlinux /vmlinuz\n", k))
+	}
+	m := Evaluate(context.Background(), vols).Menu
+	d := diagText(m)
+	for _, want := range []string{
+		"grub.cfg:2: blscfg: more than 2000 entries in /loader/entries; the rest are ignored",
+		"grub.cfg:2003: save_env: more than 2000 grubenv writes at once; this one is not kept",
+	} {
+		if !strings.Contains(d, want) {
+			t.Errorf("no diagnostic %q:\n%s", want, d)
+		}
+	}
+}
