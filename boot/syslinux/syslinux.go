@@ -40,10 +40,17 @@ var ConfigPaths = []string{
 	"/isolinux/isolinux.cfg", "/isolinux.cfg", "/boot/isolinux/isolinux.cfg",
 }
 
-// Limits on what one config may pull in.
+// Limits on what one config may pull in. Real configs (install media
+// included) are a few KiB in a handful of files; without the bounds on
+// labels and on the text read altogether, an extlinux.conf that includes
+// a 1 MiB file of labels 255 times made 14 million entries (3 minutes,
+// tens of GB).
 const (
-	maxFileSize = 1 << 20
-	maxLineLen  = 4096 // syslinux's MAX_LINE
+	maxFileSize   = 1 << 20
+	maxLineLen    = 4096 // syslinux's MAX_LINE
+	maxTotalBytes = 2 << 20
+	maxLabels     = 2000
+	maxDiags      = 500
 )
 
 // Option configures Parse.
@@ -161,12 +168,19 @@ type parser struct {
 
 	stack   []string // include stack, for loops
 	files   int
+	bytes   int  // config text read, all files together
+	tooMany bool // more than maxLabels labels: said once
 	records []record
 	diags   []boot.Diagnostic
 }
 
 func (p *parser) diag(o boot.Origin, format string, args ...any) {
-	p.diags = append(p.diags, boot.Diagnostic{Origin: o, Message: fmt.Sprintf(format, args...)})
+	switch {
+	case len(p.diags) < maxDiags:
+		p.diags = append(p.diags, boot.Diagnostic{Origin: o, Message: fmt.Sprintf(format, args...)})
+	case len(p.diags) == maxDiags:
+		p.diags = append(p.diags, boot.Diagnostic{Origin: o, Message: fmt.Sprintf("more than %d problems; the rest are not listed", maxDiags)})
+	}
 }
 
 // resolve makes a path absolute on the volume, relative to the config's
@@ -205,6 +219,10 @@ func (p *parser) parseFile(file string, from *boot.Origin, at boot.Origin) {
 			// syslinux silently skips includes it cannot open.
 			p.diag(at, "include %s: %v", file, err)
 		}
+		return
+	}
+	if p.bytes += len(data); p.bytes > maxTotalBytes {
+		p.diag(at, "more than %d bytes of config read; %s ignored", maxTotalBytes, file)
 		return
 	}
 	p.stack = append(p.stack, file)
@@ -404,6 +422,13 @@ func (p *parser) record() {
 	p.cur = nil
 	if l.hide || l.disabled || l.action != "" {
 		return // not shown, or not bootable (a menu action)
+	}
+	if len(p.records) >= maxLabels {
+		if !p.tooMany {
+			p.tooMany = true
+			p.diag(l.origin, "more than %d labels; the rest are ignored", maxLabels)
+		}
+		return
 	}
 	p.records = append(p.records, record{l: l, menu: p.menu, appendNow: p.globalAppend})
 }

@@ -249,3 +249,38 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestManyLabels: an extlinux.conf that includes a 1 MiB file of labels
+// 255 times made 14 million entries (3 minutes, tens of GB). Labels, the
+// config text read altogether and the problems listed are bounded now,
+// and the parser says what it left out.
+func TestManyLabels(t *testing.T) {
+	parse := func(conf string) (boot.Menu, string) {
+		fsys := fstest.MapFS{
+			"boot/extlinux/extlinux.conf": &fstest.MapFile{Data: []byte(conf)},
+			"b.cfg":                       &fstest.MapFile{Data: []byte(strings.Repeat("LABEL x\nKERNEL /k\n", (1<<20-100)/19))},
+			"k":                           &fstest.MapFile{Data: []byte("k")},
+		}
+		v := &boot.Volume{Device: "/dev/sda1", Disk: "/dev/sda", Partition: 1, FSType: "ext4", FS: fsys}
+		m := Parse(context.Background(), []*boot.Volume{v})
+		var text []string
+		for _, d := range m.Diagnostics {
+			text = append(text, d.Message)
+		}
+		return m, strings.Join(text, "\n")
+	}
+	m, diags := parse(strings.Repeat("INCLUDE /b.cfg\n", 255))
+	if len(m.Entries) != maxLabels {
+		t.Errorf("%d entries, want %d", len(m.Entries), maxLabels)
+	}
+	for _, want := range []string{"more than 2000 labels; the rest are ignored", "bytes of config read; /b.cfg ignored"} {
+		if !strings.Contains(diags, want) {
+			t.Errorf("no diagnostic %q", want)
+		}
+	}
+	// One problem per line, 600 times.
+	m, diags = parse(strings.Repeat("KERNEL /k\n", 600))
+	if len(m.Diagnostics) != maxDiags+1 || !strings.Contains(diags, "more than 500 problems; the rest are not listed") {
+		t.Errorf("%d diagnostics, ending %q", len(m.Diagnostics), diags[max(0, len(diags)-80):])
+	}
+}
