@@ -64,13 +64,13 @@ func init() {
 		"normal":     cmdConfigfile,
 		"search":     cmdSearch,
 		"search.fs_uuid": func(i *interp, a []string) (ctl, error) {
-			return ctlNone, i.searchSimple(a, "fs-uuid")
+			return searchCtl(i.searchSimple(a, "fs-uuid"))
 		},
 		"search.fs_label": func(i *interp, a []string) (ctl, error) {
-			return ctlNone, i.searchSimple(a, "label")
+			return searchCtl(i.searchSimple(a, "label"))
 		},
 		"search.file": func(i *interp, a []string) (ctl, error) {
-			return ctlNone, i.searchSimple(a, "file")
+			return searchCtl(i.searchSimple(a, "file"))
 		},
 		"load_env":    cmdLoadEnv,
 		"save_env":    cmdSaveEnv,
@@ -424,7 +424,26 @@ func cmdSearch(i *interp, argv []string) (ctl, error) {
 		hints = append(hints, opts["hint-bios"]...)
 	}
 	hints = append(hints, opts["hint-baremetal"]...)
-	return ctlNone, i.search(kind, pos[0], varName, hints)
+	return searchCtl(i.search(kind, pos[0], varName, hints))
+}
+
+// searchCtl stops the script when a search ran out of steps.
+func searchCtl(err error) (ctl, error) {
+	if errors.Is(err, errBudget) {
+		return ctlAbort, nil
+	}
+	return ctlNone, err
+}
+
+// searchCost is the steps one volume costs a search: looking for a file
+// reads the volume (a loop of searches over many volumes would otherwise
+// make millions of lookups within the budget); the other kinds compare
+// strings.
+func searchCost(kind string) int {
+	if kind == "file" {
+		return 16
+	}
+	return 1
 }
 
 // searchSimple is search.fs_uuid / search.fs_label / search.file:
@@ -472,6 +491,9 @@ func (i *interp) matches(v *boot.Volume, kind, key string) bool {
 func (i *interp) search(kind, key, varName string, hints []string) error {
 	var found *boot.Volume
 	for _, h := range hints {
+		if !i.charge(searchCost(kind)) {
+			return errBudget
+		}
 		if v := i.devs.lookup(h); v != nil && i.matches(v, kind, key) {
 			found = v
 			break
@@ -479,6 +501,9 @@ func (i *interp) search(kind, key, varName string, hints []string) error {
 	}
 	if found == nil {
 		for _, v := range i.vols {
+			if !i.charge(searchCost(kind)) {
+				return errBudget
+			}
 			if i.matches(v, kind, key) {
 				found = v
 				break

@@ -224,3 +224,33 @@ func TestLimitsSaySo(t *testing.T) {
 		}
 	}
 }
+
+// countFS counts the lookups made on a volume.
+type countFS struct {
+	fs.FS
+	n *int
+}
+
+func (c countFS) Open(name string) (fs.File, error) { *c.n++; return c.FS.Open(name) }
+
+func (c countFS) Stat(name string) (fs.FileInfo, error) { *c.n++; return fs.Stat(c.FS, name) }
+
+// TestSearchManyVolumes: a loop of `search --file` looks at every volume
+// each time; one step per search let 200,000 of them read 32 volumes each
+// (6.4 million lookups, seconds on real disks). Each volume a search
+// reads now costs steps of its own.
+func TestSearchManyVolumes(t *testing.T) {
+	vols := oneVol("menuentry A { linux /vmlinuz; }\nwhile true; do search --file --set=r /nope; done\n", "/vmlinuz")
+	lookups := 0
+	for k := range 31 {
+		vols = append(vols, &boot.Volume{Device: fmt.Sprintf("/dev/sdb%d", k+1), Disk: "/dev/sdb", Partition: k + 1, FSType: "ext4",
+			FS: countFS{fstest.MapFS{"a/b": &fstest.MapFile{}}, &lookups}})
+	}
+	m := Evaluate(context.Background(), vols).Menu
+	if !strings.Contains(diagText(m), "step budget exhausted") {
+		t.Errorf("no budget diagnostic:\n%s", diagText(m))
+	}
+	if max := DefaultLimits().Steps / 16; lookups > max {
+		t.Errorf("%d lookups, want at most %d", lookups, max)
+	}
+}
