@@ -158,11 +158,19 @@ func (i *interp) resolve(name string) (*boot.Volume, string, error) {
 	return v, i.btrfsPath(v, cleanPath(rest)), nil
 }
 
+// statCost is the steps one file lookup costs: it reads the volume, so a
+// loop of `test -f` must run out of budget long before it has made
+// millions of lookups.
+const statCost = 8
+
 // stat returns the file info for a GRUB file name.
 func (i *interp) stat(name string) (*boot.Volume, string, fs.FileInfo, error) {
 	v, p, err := i.resolve(name)
 	if err != nil {
 		return v, p, nil, err
+	}
+	if !i.charge(statCost) {
+		return v, p, nil, errBudget
 	}
 	if v.FS == nil {
 		return v, p, nil, &notFoundError{name: name}

@@ -254,3 +254,19 @@ func TestSearchManyVolumes(t *testing.T) {
 		t.Errorf("%d lookups, want at most %d", lookups, max)
 	}
 }
+
+// TestFileTestsCost: each file lookup (test -f, linux, source …) costs
+// statCost steps, so a loop of them stops after Steps/statCost lookups
+// instead of one per step.
+func TestFileTestsCost(t *testing.T) {
+	vols := oneVol("menuentry A { linux /vmlinuz; }\nwhile true; do test -f /vmlinuz; done\n", "/vmlinuz")
+	lookups := 0
+	vols[0].FS = countFS{vols[0].FS, &lookups}
+	m := Evaluate(context.Background(), vols).Menu
+	if !strings.Contains(diagText(m), "step budget exhausted") {
+		t.Errorf("no budget diagnostic:\n%s", diagText(m))
+	}
+	if max := DefaultLimits().Steps / statCost; lookups > max+100 {
+		t.Errorf("%d lookups, want at most %d", lookups, max)
+	}
+}
