@@ -9,13 +9,19 @@ import "strconv"
 func Merge(menus ...Menu) Menu {
 	out := Menu{Default: -1}
 	seen := map[string]int{}
+	taken := map[string]bool{}
 	for _, m := range menus {
 		base := len(out.Entries)
 		for _, e := range m.Entries {
 			seen[e.ID]++
-			if n := seen[e.ID]; n > 1 {
-				e.ID += "#" + strconv.Itoa(n)
+			// An ID taken by a renamed entry ("x#2" after two "x") is
+			// renamed too.
+			id := e.ID
+			for n := max(seen[e.ID], 2); taken[id]; n++ {
+				id = e.ID + "#" + strconv.Itoa(n)
 			}
+			e.ID = id
+			taken[id] = true
 			out.Entries = append(out.Entries, e)
 		}
 		if out.Default < 0 && m.Default >= 0 && m.Default < len(m.Entries) {

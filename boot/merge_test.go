@@ -1,6 +1,7 @@
 package boot
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -55,5 +56,18 @@ func TestMergeTimeoutStyle(t *testing.T) {
 	}
 	if got := Merge(a).TimeoutStyle; got != "" {
 		t.Errorf("style %q, want unset", got)
+	}
+}
+
+// TestMergeUniqueIDs: a renamed entry's new ID may be another entry's own
+// ("x#2" after two "x"); that one is renamed too, so IDs stay unique.
+func TestMergeUniqueIDs(t *testing.T) {
+	m := Merge(Menu{Entries: []Entry{{ID: "x"}, {ID: "x"}}, Default: -1}, Menu{Entries: []Entry{{ID: "x#2"}, {ID: "x"}, {ID: "x#2"}}, Default: -1})
+	var ids []string
+	for _, e := range m.Entries {
+		ids = append(ids, e.ID)
+	}
+	if got, want := strings.Join(ids, " "), "x x#2 x#2#2 x#3 x#2#3"; got != want {
+		t.Errorf("IDs %q, want %q", got, want)
 	}
 }
