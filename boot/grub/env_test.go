@@ -255,7 +255,14 @@ func TestConfigfileEntryWrites(t *testing.T) {
 	if len(m.Entries) != 3 {
 		t.Fatalf("entries %q", entryLines(m))
 	}
-	for k, want := range []string{"a=1\nb=2\nc=3\n", "a=1\nb=2\n", ""} {
+	checkGrubenvAfter(t, m, "a=1\nb=2\nc=3\n", "a=1\nb=2\n", "")
+}
+
+// checkGrubenvAfter checks what the one grubenv holds after booting each
+// entry of m (its variables, one per line; "" for no change).
+func checkGrubenvAfter(t *testing.T, m boot.Menu, want ...string) {
+	t.Helper()
+	for k, w := range want {
 		ch, err := EnvChanges(m.Entries[k].EnvUpdates)
 		if err != nil {
 			t.Fatalf("%s: %v", m.Entries[k].Title, err)
@@ -264,8 +271,8 @@ func TestConfigfileEntryWrites(t *testing.T) {
 		if len(ch) == 1 {
 			got = strings.TrimRight(strings.TrimPrefix(string(ch[0].New), EnvSignature), "#")
 		}
-		if got != want {
-			t.Errorf("%s: grubenv becomes %q, want %q", m.Entries[k].Title, got, want)
+		if got != w {
+			t.Errorf("%s: grubenv becomes %q, want %q", m.Entries[k].Title, got, w)
 		}
 	}
 }
@@ -280,17 +287,5 @@ func TestSubmenuWrites(t *testing.T) {
 	if len(m.Entries) != 2 {
 		t.Fatalf("entries %q", entryLines(m))
 	}
-	for k, want := range []string{"s=1\nb=2\n", ""} {
-		ch, err := EnvChanges(m.Entries[k].EnvUpdates)
-		if err != nil {
-			t.Fatalf("%s: %v", m.Entries[k].Title, err)
-		}
-		got := ""
-		if len(ch) == 1 {
-			got = strings.TrimRight(strings.TrimPrefix(string(ch[0].New), EnvSignature), "#")
-		}
-		if got != want {
-			t.Errorf("%s: grubenv becomes %q, want %q", m.Entries[k].Title, got, want)
-		}
-	}
+	checkGrubenvAfter(t, m, "s=1\nb=2\n", "")
 }
