@@ -227,3 +227,20 @@ type Diagnostic struct {
 func (d Diagnostic) String() string {
 	return d.Origin.String() + ": " + d.Message
 }
+
+// MaxDiagnostics is how many problems a parser lists by default.
+const MaxDiagnostics = 500
+
+// AppendDiagnostic appends d to ds while fewer than limit are there; the
+// last one that fits says the rest are dropped instead. Every parser of
+// disk content lists its problems through it, so that a hostile file with
+// a problem on each of a million lines costs a bounded list.
+func AppendDiagnostic(ds []Diagnostic, limit int, d Diagnostic) []Diagnostic {
+	switch {
+	case len(ds) >= limit:
+		return ds
+	case len(ds) == limit-1:
+		d.Message = "too many diagnostics; the rest are dropped"
+	}
+	return append(ds, d)
+}

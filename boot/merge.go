@@ -8,16 +8,18 @@ import "strconv"
 // is the first menu's that has one, and so is the timeout.
 func Merge(menus ...Menu) Menu {
 	out := Menu{Default: -1}
-	seen := map[string]int{}
+	next := map[string]int{} // per ID, the suffix to try next
 	taken := map[string]bool{}
 	for _, m := range menus {
 		base := len(out.Entries)
 		for _, e := range m.Entries {
-			seen[e.ID]++
 			// An ID taken by a renamed entry ("x#2" after two "x") is
-			// renamed too.
+			// renamed too. Each ID's suffixes only go up, so a menu of
+			// many taken IDs is not tried again from "#2" each time.
 			id := e.ID
-			for n := max(seen[e.ID], 2); taken[id]; n++ {
+			for taken[id] {
+				n := max(next[e.ID], 2)
+				next[e.ID] = n + 1
 				id = e.ID + "#" + strconv.Itoa(n)
 			}
 			e.ID = id

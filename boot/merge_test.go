@@ -1,6 +1,7 @@
 package boot
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -69,5 +70,19 @@ func TestMergeUniqueIDs(t *testing.T) {
 	}
 	if got, want := strings.Join(ids, " "), "x x#2 x#2#2 x#3 x#2#3"; got != want {
 		t.Errorf("IDs %q, want %q", got, want)
+	}
+}
+
+func TestAppendDiagnostic(t *testing.T) {
+	var ds []Diagnostic
+	for k := range 10 {
+		ds = AppendDiagnostic(ds, 4, Diagnostic{Message: strconv.Itoa(k)})
+	}
+	var got []string
+	for _, d := range ds {
+		got = append(got, d.Message)
+	}
+	if want := "0|1|2|too many diagnostics; the rest are dropped"; strings.Join(got, "|") != want {
+		t.Errorf("%q, want %q", strings.Join(got, "|"), want)
 	}
 }

@@ -34,14 +34,11 @@ const maxEntryFile = 1 << 20
 // the files past the bound (in name order) are not read.
 const maxDirEntries = 2000
 
-// maxEntryBytes bounds the entry files read altogether, and maxDiags the
-// problems listed: 200 entry files of 1 MiB, each line a repeated key,
-// made 14 million diagnostics (31 s, 10 GB). Real entries are a few
-// hundred bytes.
-const (
-	maxEntryBytes = 16 << 20
-	maxDiags      = 500
-)
+// maxEntryBytes bounds the entry files read altogether (and
+// boot.AppendDiagnostic the problems listed): 200 entry files of 1 MiB,
+// each line a repeated key, made 14 million diagnostics (31 s, 10 GB).
+// Real entries are a few hundred bytes.
+const maxEntryBytes = 16 << 20
 
 // LoaderGUID is the vendor GUID of systemd-boot's EFI variables.
 const LoaderGUID = "4a67b082-0a4c-41cf-b6c7-440b29bb8c4f"
@@ -150,14 +147,10 @@ type parser struct {
 }
 
 func (p *parser) diag(v *boot.Volume, file string, line int, format string, args ...any) {
-	msg := fmt.Sprintf(format, args...)
-	switch {
-	case len(p.diags) > maxDiags:
-		return
-	case len(p.diags) == maxDiags:
-		msg = fmt.Sprintf("more than %d problems; the rest are not listed", maxDiags)
-	}
-	p.diags = append(p.diags, boot.Diagnostic{Origin: boot.Origin{Volume: v, Path: file, Line: line}, Message: msg})
+	p.diags = boot.AppendDiagnostic(p.diags, boot.MaxDiagnostics, boot.Diagnostic{
+		Origin:  boot.Origin{Volume: v, Path: file, Line: line},
+		Message: fmt.Sprintf(format, args...),
+	})
 }
 
 // fsPath turns an absolute volume path into an io/fs path.

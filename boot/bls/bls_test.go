@@ -513,7 +513,7 @@ func TestManyProblems(t *testing.T) {
 	if n := len(m.Entries); n == 0 || n >= 200 {
 		t.Errorf("%d entries: want the first ones read, not all 200", n)
 	}
-	if len(m.Diagnostics) != maxDiags+1 || m.Diagnostics[maxDiags].Message != "more than 500 problems; the rest are not listed" {
+	if len(m.Diagnostics) != boot.MaxDiagnostics || m.Diagnostics[boot.MaxDiagnostics-1].Message != "too many diagnostics; the rest are dropped" {
 		t.Errorf("%d diagnostics", len(m.Diagnostics))
 	}
 	// The bound on bytes is said too (when problems leave room for it).

@@ -143,13 +143,9 @@ func (i *interp) diag(line int, format string, args ...any) {
 	if len(i.diags) >= i.o.limits.Diagnostics {
 		return
 	}
-	msg := fmt.Sprintf(format, args...)
-	if len(i.diags) == i.o.limits.Diagnostics-1 {
-		msg = "too many diagnostics; the rest are dropped"
-	}
 	d := boot.Diagnostic{
 		Origin:  boot.Origin{Volume: i.file.vol, Path: i.file.path, Line: line},
-		Message: msg,
+		Message: fmt.Sprintf(format, args...),
 	}
 	if i.seenDiag == nil {
 		i.seenDiag = map[boot.Diagnostic]bool{}
@@ -158,7 +154,7 @@ func (i *interp) diag(line int, format string, args ...any) {
 		return
 	}
 	i.seenDiag[d] = true
-	i.diags = append(i.diags, d)
+	i.diags = boot.AppendDiagnostic(i.diags, i.o.limits.Diagnostics, d)
 }
 
 // step charges one unit of work. It returns false when the budget is

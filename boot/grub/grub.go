@@ -541,8 +541,15 @@ func (i *interp) flatten(ctx *envContext, path, ids []string, m *boot.Menu, tree
 				child = repl.ctx
 			}
 			outer := i.inherited
-			i.inherited = append(slices.Clone(outer), i.saves...)
+			inherited, ok := i.inherit(i.saves)
 			i.saves = saved
+			if !ok {
+				i.file = srcRef{vol: it.origin.Volume, path: it.origin.Path}
+				i.diag(it.origin.Line, "submenu %q: %s", it.title, i.copyRefused(len(outer)))
+				*tree = append(*tree, ft)
+				continue
+			}
+			i.inherited = inherited
 			i.flatten(child, append(append([]string{}, path...), it.title), append(append([]string{}, ids...), itemID(it)), m, &ft.children, depth+1)
 			i.inherited = outer
 			*tree = append(*tree, ft)
@@ -555,9 +562,12 @@ func (i *interp) flatten(ctx *envContext, path, ids []string, m *boot.Menu, tree
 			if depth >= i.o.limits.Depth {
 				i.file = srcRef{vol: it.origin.Volume, path: it.origin.Path}
 				i.diag(it.origin.Line, "menuentry %q: configfile menus nest deeper than %d levels", it.title, i.o.limits.Depth)
+			} else if inherited, ok := i.inherit(repl.writes); !ok {
+				i.file = srcRef{vol: it.origin.Volume, path: it.origin.Path}
+				i.diag(it.origin.Line, "menuentry %q: %s", it.title, i.copyRefused(len(i.inherited)))
 			} else {
 				outer := i.inherited
-				i.inherited = append(slices.Clone(outer), repl.writes...)
+				i.inherited = inherited
 				i.flatten(repl.ctx, append(append([]string{}, path...), it.title), append(append([]string{}, ids...), itemID(it)), m, &ft.children, depth+1)
 				i.inherited = outer
 			}
@@ -695,7 +705,20 @@ func (i *interp) chargeCopy(n int) bool {
 }
 
 func (i *interp) copyRefused(n int) string {
-	return fmt.Sprintf("%v (%d steps): the menu's %d variables are not copied for it", errBudget, i.o.limits.TotalSteps, n)
+	return fmt.Sprintf("%v (%d steps): the menu's %d variables or grubenv writes are not copied for it", errBudget, i.o.limits.TotalSteps, n)
+}
+
+// inherit returns the writes inherited by the entries under a submenu or
+// configfile entry whose body made ws, charging the copy like chargeCopy
+// (2,000 submenus under a body of 2,000 writes would copy 4 million).
+func (i *interp) inherit(ws []EnvWrite) ([]EnvWrite, bool) {
+	if len(ws) == 0 {
+		return i.inherited, true
+	}
+	if !i.chargeCopy(len(i.inherited) + len(ws)) {
+		return nil, false
+	}
+	return append(slices.Clone(i.inherited), ws...), true
 }
 
 // keepWrites charges n kept grubenv writes against Limits.EnvWrites and

@@ -270,3 +270,18 @@ func TestFileTestsCost(t *testing.T) {
 		t.Errorf("%d lookups, want at most %d", lookups, max)
 	}
 }
+
+// TestManyInheritedWrites: the entries under a submenu inherit its body's
+// grubenv writes; copying them for many submenus is charged to the step
+// budget too.
+func TestManyInheritedWrites(t *testing.T) {
+	inner := strings.Repeat("submenu T { save_env a; menuentry E { linux /vmlinuz; } }\n", 1000)
+	cfg := "submenu S {\n set a=1\n" + strings.Repeat(" save_env a\n", 1000) + inner + "}\n"
+	m := Evaluate(context.Background(), oneVol(cfg, "/vmlinuz"), WithLimits(Limits{TotalSteps: 200000})).Menu
+	if !strings.Contains(diagText(m), "grubenv writes are not copied") {
+		t.Errorf("no diagnostic for the submenus past the budget:\n%s", diagText(m))
+	}
+	if len(m.Entries) == 0 {
+		t.Error("no entry kept")
+	}
+}

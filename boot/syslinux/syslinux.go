@@ -42,7 +42,8 @@ var ConfigPaths = []string{
 
 // Limits on what one config may pull in. Real configs (install media
 // included) are a few KiB in a handful of files; without the bounds on
-// labels and on the text read altogether, an extlinux.conf that includes
+// labels and on the text read altogether (and boot.AppendDiagnostic's on
+// problems), an extlinux.conf that includes
 // a 1 MiB file of labels 255 times made 14 million entries (3 minutes,
 // tens of GB).
 const (
@@ -50,7 +51,6 @@ const (
 	maxLineLen    = 4096 // syslinux's MAX_LINE
 	maxTotalBytes = 2 << 20
 	maxLabels     = 2000
-	maxDiags      = 500
 )
 
 // Option configures Parse.
@@ -175,12 +175,7 @@ type parser struct {
 }
 
 func (p *parser) diag(o boot.Origin, format string, args ...any) {
-	switch {
-	case len(p.diags) < maxDiags:
-		p.diags = append(p.diags, boot.Diagnostic{Origin: o, Message: fmt.Sprintf(format, args...)})
-	case len(p.diags) == maxDiags:
-		p.diags = append(p.diags, boot.Diagnostic{Origin: o, Message: fmt.Sprintf("more than %d problems; the rest are not listed", maxDiags)})
-	}
+	p.diags = boot.AppendDiagnostic(p.diags, boot.MaxDiagnostics, boot.Diagnostic{Origin: o, Message: fmt.Sprintf(format, args...)})
 }
 
 // resolve makes a path absolute on the volume, relative to the config's
